@@ -1,0 +1,38 @@
+//! The crate-wide error type. Module-specific enums exist where callers match on them.
+
+use std::path::PathBuf;
+
+/// Errors returned by `jellyfin-core`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An I/O operation on a path failed.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// The path the operation was on.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file holding persistent state had content we cannot read.
+    #[error("invalid content in {path}: {reason}")]
+    InvalidState {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong with it.
+        reason: &'static str,
+    },
+}
+
+/// A `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

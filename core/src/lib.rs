@@ -1,0 +1,18 @@
+//! `jellyfin-core`: the library behind a Jellyfin-compatible media server.
+//!
+//! Everything a user of the server can do lives here, behind small documented APIs; the
+//! `jellyfin-server` crate only translates HTTP to these calls. The core never speaks the wire
+//! format (no HTTP, no Jellyfin DTOs) and holds no process-wide state: every stateful piece hangs
+//! off a handle built from an explicit configuration.
+//!
+//! Modules:
+//! - [`naming`]: Jellyfin's `Emby.Naming` rules: what a file or folder name means.
+//! - [`identity`]: the server's persistent identity (its id) in a data directory.
+
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod identity;
+pub mod naming;
+
+pub use error::{Error, Result};
