@@ -1,0 +1,39 @@
+//! Server configuration: everything the server needs, given explicitly (no globals, no paths
+//! relative to the working directory).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Configuration of one server instance.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Where the server keeps its state (server id, database, caches).
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// The name shown to clients.
+    pub server_name: String,
+    /// Media folders given on the command line.
+    pub media_dirs: Vec<PathBuf>,
+}
+
+impl ServerConfig {
+    /// A configuration with defaults for everything but the data directory.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            bind: SocketAddr::from(([0, 0, 0, 0], 8096)),
+            server_name: default_server_name(),
+            media_dirs: Vec::new(),
+        }
+    }
+}
+
+/// The machine's host name, or `jellyfin-rs`.
+pub fn default_server_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "jellyfin-rs".to_owned())
+}

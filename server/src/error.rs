@@ -1,0 +1,36 @@
+//! Errors of the server crate and the one table mapping errors to HTTP status codes.
+
+use hyper::StatusCode;
+
+/// Errors raised while handling a request or running the server.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No route matches the request.
+    #[error("not found")]
+    NotFound,
+    /// A route exists for the path, not for the method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The request is malformed.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// An error from the core library.
+    #[error(transparent)]
+    Core(#[from] jellyfin_core::Error),
+    /// An I/O error in the server itself (binding, accepting).
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// The status Jellyfin answers with for this error (SURFACE.md §1.5).
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::NotFound => StatusCode::NOT_FOUND,
+            Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Core(_) | Error::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}

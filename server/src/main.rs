@@ -1,0 +1,99 @@
+//! The `jellyfin-server` binary: parses the command line, sets up logging and runs the server.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use jellyfin_server::{serve, Server, ServerConfig};
+
+/// A Jellyfin-compatible media server.
+#[derive(Debug, Parser)]
+#[command(name = "jellyfin-server", version)]
+struct Cli {
+    /// Where the server keeps its state (default: $XDG_DATA_HOME/jellyfin-rs or
+    /// ~/.local/share/jellyfin-rs).
+    #[arg(long, env = "JELLYFIN_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Port to listen on.
+    #[arg(long, default_value_t = 8096)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "0.0.0.0")]
+    bind: IpAddr,
+    /// The server name shown to clients (default: the host name).
+    #[arg(long)]
+    server_name: Option<String>,
+    /// A media folder (repeatable).
+    #[arg(long = "media")]
+    media: Vec<PathBuf>,
+}
+
+fn default_data_dir() -> anyhow::Result<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(x).join("jellyfin-rs"));
+    }
+    let home = std::env::var_os("HOME").context("neither --data-dir, XDG_DATA_HOME nor HOME is set")?;
+    Ok(PathBuf::from(home).join(".local/share/jellyfin-rs"))
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let data_dir = match cli.data_dir {
+        Some(d) => d,
+        None => default_data_dir()?,
+    };
+    let data_dir = std::path::absolute(&data_dir).unwrap_or(data_dir);
+    let mut config = ServerConfig::new(data_dir);
+    config.bind = SocketAddr::new(cli.bind, cli.port);
+    if let Some(name) = cli.server_name {
+        config.server_name = name;
+    }
+    for m in &cli.media {
+        anyhow::ensure!(m.is_dir(), "media folder {} does not exist", m.display());
+    }
+    config.media_dirs = cli.media;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let bind = config.bind;
+        let server = Arc::new(Server::open(config).context("opening the data directory")?);
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("binding {bind}"))?;
+        tracing::info!(
+            address = %listener.local_addr()?,
+            data_dir = %server.config().data_dir.display(),
+            server_id = %server.id(),
+            "jellyfin-server listening"
+        );
+        serve(server, listener, shutdown_signal()).await?;
+        tracing::info!("stopped");
+        anyhow::Ok(())
+    })
+}

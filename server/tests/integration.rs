@@ -1,0 +1,159 @@
+//! Integration tests of `jellyfin-server`: real HTTP over loopback, against the library server
+//! and against the real binary.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jellyfin_server::{serve, Server, ServerConfig};
+
+/// A minimal HTTP/1.1 exchange: returns (status, headers, body).
+fn http(addr: SocketAddr, method: &str, path: &str) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_owned(), body.to_owned())
+}
+
+struct Running {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    id: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+    }
+}
+
+fn start(data_dir: &std::path::Path) -> Running {
+    let mut config = ServerConfig::new(data_dir);
+    config.server_name = "test-server".into();
+    let server = Arc::new(Server::open(config).unwrap());
+    let id = server.id();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            addr_tx.send(listener.local_addr().unwrap()).unwrap();
+            serve(server, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+    });
+    let addr = addr_rx.recv().unwrap();
+    Running { addr, stop: Some(tx), thread: Some(thread), id }
+}
+
+#[test]
+fn ping_answers_on_any_casing_and_legacy_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    for path in ["/System/Ping", "/system/ping", "/SYSTEM/PING/", "/emby/System/Ping"] {
+        let (status, head, body) = http(s.addr, "GET", path);
+        assert_eq!(status, 200, "{path}");
+        assert!(head.to_ascii_lowercase().contains("content-type: application/json"), "{head}");
+        assert_eq!(body, "\"Jellyfin Server\"");
+    }
+    assert_eq!(http(s.addr, "POST", "/System/Ping").0, 200);
+    assert_eq!(http(s.addr, "DELETE", "/System/Ping").0, 405);
+}
+
+#[test]
+fn public_info_shape_and_stable_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let first_id;
+    {
+        let s = start(dir.path());
+        let (status, _, body) = http(s.addr, "GET", "/System/Info/Public");
+        assert_eq!(status, 200);
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["Id"], s.id.as_str());
+        assert_eq!(v["LocalAddress"], format!("http://{}", s.addr));
+        let id = v["Id"].as_str().unwrap();
+        assert_eq!(id.len(), 32);
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        let version = v["Version"].as_str().unwrap();
+        assert!(version.split('.').all(|p| p.parse::<u32>().is_ok()), "{version}");
+        first_id = id.to_owned();
+        // The JSON shape is the compatibility contract: snapshot it with volatile values masked.
+        let mut masked = v.clone();
+        masked["Id"] = "<server id>".into();
+        masked["LocalAddress"] = "<local address>".into();
+        insta::assert_json_snapshot!("public_system_info", masked);
+    }
+    let s = start(dir.path());
+    assert_eq!(s.id, first_id, "server id must survive a restart");
+}
+
+#[test]
+fn unknown_route_is_404_problem_details() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(dir.path());
+    let (status, head, body) = http(s.addr, "GET", "/No/Such/Route");
+    assert_eq!(status, 404);
+    assert!(head.contains("application/problem+json"));
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["status"], 404);
+    insta::assert_json_snapshot!("problem_details_404", v);
+}
+
+/// The real binary: starts, answers, and exits 0 on SIGTERM and on SIGINT.
+#[test]
+fn binary_starts_and_stops_cleanly_on_signals() {
+    let dir = tempfile::tempdir().unwrap();
+    for signal in ["-TERM", "-INT"] {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jellyfin-server"))
+            .args(["--data-dir", dir.path().to_str().unwrap(), "--bind", "127.0.0.1", "--port"])
+            .arg(port.to_string())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(addr).is_err() {
+            assert!(Instant::now() < deadline, "server did not start");
+            assert!(child.try_wait().unwrap().is_none(), "server exited early");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(http(addr, "GET", "/System/Ping").0, 200);
+        let kill = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let status = child.wait().unwrap();
+        assert!(status.success(), "exit status after {signal}: {status}");
+    }
+    let id = std::fs::read_to_string(dir.path().join("server_id")).unwrap();
+    assert_eq!(id.len(), 32);
+}
