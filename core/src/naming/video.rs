@@ -40,7 +40,7 @@ impl Default for VideoRules {
         let delim = r"[ _\,\.\(\)\[\]\-]";
         let clean_strings = [
             format!(r"^\s*(?<cleaned>.+?){delim}({RELEASE_TOKENS})({delim}|$)"),
-            r"^\s*(?<cleaned>.+?)\s*(\[[^\[\]]*\]\s*)+(\.[^\s.\[\]]+)?$".to_owned(),
+            r"^\s*(?<cleaned>.+?)[\s_.-]*(\[[^\[\]]*\]\s*)+(\.[^\s.\[\]]+)?$".to_owned(),
             r"^\s*(?<cleaned>.+?)\WE[0-9]+(-|~)E?[0-9]+(\W|$)".to_owned(),
             r"^\s*\[[^\]]+\](?!\.\w+$)\s*(?<cleaned>.+)".to_owned(),
             r"^\s*(?<cleaned>.+?)\s+-\s+[0-9]+\s*$".to_owned(),

@@ -645,7 +645,8 @@ mod tests {
 
     #[test]
     fn other_nice_to_have_inputs() {
-        let rows: &[(&str, Option<&str>, Option<i32>, Option<i32>)] = &[
+        type Nice = (&'static str, Option<&'static str>, Option<i32>, Option<i32>);
+        let rows: &[Nice] = &[
             ("Season 4/Uchuu.Senkan.Yamato.2199.E03.avi", None, None, Some(3)),
             ("Case Closed (1996-2007)/Case Closed - 13.mkv", Some("Case Closed"), None, Some(13)),
             ("/Castle Rock 2x01 Que el rio siga su curso [WEB-DL HULU 1080p h264 Dual DD5.1 Subs].mkv", Some("Castle Rock"), Some(2), Some(1)),
