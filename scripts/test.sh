@@ -15,3 +15,9 @@ echo "== naming vectors: $SHARED/naming/cases.json"
 cargo run --locked -q -p jellyfin-core --example naming_cases -- "$SHARED/naming/cases.json" --quiet
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== acceptance: real third-party clients against the real binary"
+cargo build --locked -q -p jellyfin-server
+VENV=target/acceptance-venv
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install -q --disable-pip-version-check -r tests/acceptance/requirements.txt
+JELLYFIN_SERVER_BIN="$PWD/target/debug/jellyfin-server" "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/acceptance
