@@ -112,7 +112,10 @@ pub enum ArtworkItemKind {
 impl ArtworkItemKind {
     /// Episodes, songs and people get a primary image only.
     fn primary_only(self) -> bool {
-        matches!(self, ArtworkItemKind::Episode | ArtworkItemKind::Song | ArtworkItemKind::Person)
+        matches!(
+            self,
+            ArtworkItemKind::Episode | ArtworkItemKind::Song | ArtworkItemKind::Person
+        )
     }
 
     /// The primary-image names of this kind, in order.
@@ -122,7 +125,9 @@ impl ArtworkItemKind {
                 &["poster", "folder", "cover", "default", "movie"]
             }
             ArtworkItemKind::Series => &["poster", "folder", "cover", "default", "show"],
-            ArtworkItemKind::MusicAlbum | ArtworkItemKind::MusicArtist | ArtworkItemKind::PhotoAlbum => {
+            ArtworkItemKind::MusicAlbum
+            | ArtworkItemKind::MusicArtist
+            | ArtworkItemKind::PhotoAlbum => {
                 &["folder", "poster", "cover", "jacket", "default", "albumart"]
             }
             ArtworkItemKind::Person => &["folder", "poster"],
@@ -226,10 +231,14 @@ pub fn local_image_names(
     }
     let primary = kind.primary_names();
     if !file.is_empty() {
-        names.primary.extend(primary.iter().map(|n| format!("{file}-{n}")));
+        names
+            .primary
+            .extend(primary.iter().map(|n| format!("{file}-{n}")));
     }
     if has_own_folder {
-        names.primary.extend(primary.iter().map(|n| (*n).to_owned()));
+        names
+            .primary
+            .extend(primary.iter().map(|n| (*n).to_owned()));
     }
 
     if !kind.primary_only() {
@@ -265,11 +274,15 @@ fn backdrop_sources(file: &str, has_own_folder: bool) -> Vec<BackdropSource> {
     let series = |push: &mut dyn FnMut(BackdropSource), first: &str, numbered: &str| {
         if !file.is_empty() {
             push(BackdropSource::Name(format!("{file}-{first}")));
-            push(BackdropSource::Numbered { prefix: format!("{file}-{numbered}") });
+            push(BackdropSource::Numbered {
+                prefix: format!("{file}-{numbered}"),
+            });
         }
         if has_own_folder {
             push(BackdropSource::Name(first.to_owned()));
-            push(BackdropSource::Numbered { prefix: numbered.to_owned() });
+            push(BackdropSource::Numbered {
+                prefix: numbered.to_owned(),
+            });
         }
     };
     series(&mut push, "fanart", "fanart-");
@@ -283,7 +296,11 @@ fn backdrop_sources(file: &str, has_own_folder: bool) -> Vec<BackdropSource> {
 /// Applies backdrop sources to what exists: `exists(base_name)` says whether an image with that
 /// base name is present; `extrafanart` lists the images of the `extrafanart/` folder. Returns
 /// the backdrop base names (and `extrafanart` entries) in order.
-pub fn select_backdrops<F>(sources: &[BackdropSource], exists: F, extrafanart: &[String]) -> Vec<String>
+pub fn select_backdrops<F>(
+    sources: &[BackdropSource],
+    exists: F,
+    extrafanart: &[String],
+) -> Vec<String>
 where
     F: Fn(&str) -> bool,
 {
@@ -350,9 +367,17 @@ pub struct SeasonImageNames {
 pub fn season_image_names(season_number: Option<i32>, season_name: &str) -> SeasonImageNames {
     let mut prefixes: Vec<String> = Vec::new();
     if let Some(n) = season_number {
-        prefixes.push(if n == 0 { "season-specials".to_owned() } else { format!("season{n:02}") });
+        prefixes.push(if n == 0 {
+            "season-specials".to_owned()
+        } else {
+            format!("season{n:02}")
+        });
     }
-    let display: String = season_name.to_lowercase().chars().filter(|c| *c != ' ').collect();
+    let display: String = season_name
+        .to_lowercase()
+        .chars()
+        .filter(|c| *c != ' ')
+        .collect();
     if !display.is_empty() && !prefixes.contains(&display) {
         prefixes.push(display);
     }
@@ -465,10 +490,17 @@ fn change_extension(p: &str, ext: &str) -> String {
 /// `<playlist file name>.xml`.
 pub fn nfo_file_paths(q: &NfoQuery<'_>) -> Vec<String> {
     let own_folder = q.path.trim_end_matches('/');
-    let own_folder = if own_folder.is_empty() { q.path } else { own_folder };
+    let own_folder = if own_folder.is_empty() {
+        q.path
+    } else {
+        own_folder
+    };
     let parent = path::parent(q.path).unwrap_or("");
     match q.kind {
-        NfoItemKind::Movie | NfoItemKind::MusicVideo | NfoItemKind::Trailer | NfoItemKind::Video => {
+        NfoItemKind::Movie
+        | NfoItemKind::MusicVideo
+        | NfoItemKind::Trailer
+        | NfoItemKind::Video => {
             let disc_rip = !q.is_placeholder && q.disc != DiscRip::None;
             let containing = if disc_rip { own_folder } else { parent };
             let mut out = Vec::new();
@@ -479,7 +511,10 @@ pub fn nfo_file_paths(q: &NfoQuery<'_>) -> Vec<String> {
                 out.push(join(containing, "movie.nfo"));
             }
             if disc_rip {
-                out.push(join(containing, &format!("{}.nfo", path::file_name(own_folder))));
+                out.push(join(
+                    containing,
+                    &format!("{}.nfo", path::file_name(own_folder)),
+                ));
             } else if !q.path.is_empty() {
                 out.push(change_extension(q.path, ".nfo"));
             }
@@ -530,23 +565,48 @@ mod tests {
                 "Movie.mkv",
                 true,
                 &[
-                    "Movie", "Movie-poster", "Movie-folder", "Movie-cover", "Movie-default", "Movie-movie",
-                    "poster", "folder", "cover", "default", "movie",
+                    "Movie",
+                    "Movie-poster",
+                    "Movie-folder",
+                    "Movie-cover",
+                    "Movie-default",
+                    "Movie-movie",
+                    "poster",
+                    "folder",
+                    "cover",
+                    "default",
+                    "movie",
                 ],
             ),
             (
                 ArtworkItemKind::Movie,
                 "Movie.mkv",
                 false,
-                &["Movie", "Movie-poster", "Movie-folder", "Movie-cover", "Movie-default", "Movie-movie"],
+                &[
+                    "Movie",
+                    "Movie-poster",
+                    "Movie-folder",
+                    "Movie-cover",
+                    "Movie-default",
+                    "Movie-movie",
+                ],
             ),
             (
                 ArtworkItemKind::Series,
                 "Show",
                 true,
                 &[
-                    "Show", "Show-poster", "Show-folder", "Show-cover", "Show-default", "Show-show", "poster",
-                    "folder", "cover", "default", "show",
+                    "Show",
+                    "Show-poster",
+                    "Show-folder",
+                    "Show-cover",
+                    "Show-default",
+                    "Show-show",
+                    "poster",
+                    "folder",
+                    "cover",
+                    "default",
+                    "show",
                 ],
             ),
             (
@@ -554,34 +614,77 @@ mod tests {
                 "Album",
                 true,
                 &[
-                    "Album", "Album-folder", "Album-poster", "Album-cover", "Album-jacket", "Album-default",
-                    "Album-albumart", "folder", "poster", "cover", "jacket", "default", "albumart",
+                    "Album",
+                    "Album-folder",
+                    "Album-poster",
+                    "Album-cover",
+                    "Album-jacket",
+                    "Album-default",
+                    "Album-albumart",
+                    "folder",
+                    "poster",
+                    "cover",
+                    "jacket",
+                    "default",
+                    "albumart",
                 ],
             ),
-            (ArtworkItemKind::Person, "Ann", true, &["Ann", "Ann-folder", "Ann-poster", "folder", "poster"]),
+            (
+                ArtworkItemKind::Person,
+                "Ann",
+                true,
+                &["Ann", "Ann-folder", "Ann-poster", "folder", "poster"],
+            ),
             (
                 ArtworkItemKind::Season,
                 "Season 1",
                 true,
                 &[
-                    "Season 1", "Season 1-poster", "Season 1-folder", "Season 1-cover", "Season 1-default",
-                    "poster", "folder", "cover", "default",
+                    "Season 1",
+                    "Season 1-poster",
+                    "Season 1-folder",
+                    "Season 1-cover",
+                    "Season 1-default",
+                    "poster",
+                    "folder",
+                    "cover",
+                    "default",
                 ],
             ),
         ];
         for (kind, file, own, expected) in cases {
-            assert_eq!(local_image_names(*kind, file, *own).primary, s(expected), "{kind:?} {file} {own}");
+            assert_eq!(
+                local_image_names(*kind, file, *own).primary,
+                s(expected),
+                "{kind:?} {file} {own}"
+            );
         }
     }
 
     #[test]
     fn other_image_types() {
         let n = local_image_names(ArtworkItemKind::Movie, "/m/Movie (2010)/Movie.mkv", true);
-        assert_eq!(n.logo, s(&["Movie-logo", "logo", "Movie-clearlogo", "clearlogo"]));
+        assert_eq!(
+            n.logo,
+            s(&["Movie-logo", "logo", "Movie-clearlogo", "clearlogo"])
+        );
         assert_eq!(n.art, s(&["Movie-clearart", "clearart"]));
         assert_eq!(n.banner, s(&["Movie-banner", "banner"]));
-        assert_eq!(n.thumb, s(&["Movie-landscape", "landscape", "Movie-thumb", "thumb"]));
-        assert_eq!(n.disc, s(&["Movie-disc", "disc", "Movie-cdart", "cdart", "Movie-discart", "discart"]));
+        assert_eq!(
+            n.thumb,
+            s(&["Movie-landscape", "landscape", "Movie-thumb", "thumb"])
+        );
+        assert_eq!(
+            n.disc,
+            s(&[
+                "Movie-disc",
+                "disc",
+                "Movie-cdart",
+                "cdart",
+                "Movie-discart",
+                "discart"
+            ])
+        );
         assert_eq!(n.names(ImageType::Banner), n.banner.as_slice());
 
         let album = local_image_names(ArtworkItemKind::MusicAlbum, "Album", false);
@@ -589,7 +692,11 @@ mod tests {
         let series = local_image_names(ArtworkItemKind::Series, "Show", true);
         assert!(series.disc.is_empty());
 
-        for kind in [ArtworkItemKind::Episode, ArtworkItemKind::Song, ArtworkItemKind::Person] {
+        for kind in [
+            ArtworkItemKind::Episode,
+            ArtworkItemKind::Song,
+            ArtworkItemKind::Person,
+        ] {
             let n = local_image_names(kind, "x.mkv", true);
             assert!(n.logo.is_empty() && n.art.is_empty() && n.banner.is_empty());
             assert!(n.thumb.is_empty() && n.disc.is_empty() && n.backdrops.is_empty());
@@ -604,7 +711,9 @@ mod tests {
     fn backdrop_series() {
         let n = local_image_names(ArtworkItemKind::Movie, "Movie.mkv", true);
         let name = |x: &str| BackdropSource::Name(x.to_owned());
-        let numbered = |x: &str| BackdropSource::Numbered { prefix: x.to_owned() };
+        let numbered = |x: &str| BackdropSource::Numbered {
+            prefix: x.to_owned(),
+        };
         assert_eq!(
             n.backdrops,
             vec![
@@ -627,9 +736,31 @@ mod tests {
                 numbered("backdrop"),
             ]
         );
-        let present = ["fanart", "fanart-1", "fanart-2", "fanart-6", "fanart-7", "backdrop", "backdrop2"];
-        let found = select_backdrops(&n.backdrops, |x| present.contains(&x), &s(&["extrafanart/a.jpg"]));
-        assert_eq!(found, s(&["fanart", "fanart-1", "fanart-2", "extrafanart/a.jpg", "backdrop", "backdrop2"]));
+        let present = [
+            "fanart",
+            "fanart-1",
+            "fanart-2",
+            "fanart-6",
+            "fanart-7",
+            "backdrop",
+            "backdrop2",
+        ];
+        let found = select_backdrops(
+            &n.backdrops,
+            |x| present.contains(&x),
+            &s(&["extrafanart/a.jpg"]),
+        );
+        assert_eq!(
+            found,
+            s(&[
+                "fanart",
+                "fanart-1",
+                "fanart-2",
+                "extrafanart/a.jpg",
+                "backdrop",
+                "backdrop2"
+            ])
+        );
 
         let mixed = local_image_names(ArtworkItemKind::Movie, "Movie.mkv", false);
         assert!(!mixed.backdrops.contains(&name("fanart")));
@@ -639,16 +770,30 @@ mod tests {
     fn episode_and_season_names() {
         assert_eq!(
             episode_image_names("/tv/Show/Season 1/Show S01E01.mkv"),
-            s(&["Show S01E01", "Show S01E01-thumb", "metadata/Show S01E01", "metadata/Show S01E01-thumb"])
+            s(&[
+                "Show S01E01",
+                "Show S01E01-thumb",
+                "metadata/Show S01E01",
+                "metadata/Show S01E01-thumb"
+            ])
         );
         assert!(episode_image_names("").is_empty());
         let season = season_image_names(Some(1), "Season 1");
         assert_eq!(season.primary, s(&["season01-poster", "season1-poster"]));
         assert_eq!(season.backdrop, s(&["season01-fanart", "season1-fanart"]));
         assert_eq!(season.banner, s(&["season01-banner", "season1-banner"]));
-        assert_eq!(season.thumb, s(&["season01-landscape", "season1-landscape"]));
-        assert_eq!(season_image_names(Some(0), "Specials").primary, s(&["season-specials-poster", "specials-poster"]));
-        assert_eq!(season_image_names(Some(12), "Season 12").primary, s(&["season12-poster"]));
+        assert_eq!(
+            season.thumb,
+            s(&["season01-landscape", "season1-landscape"])
+        );
+        assert_eq!(
+            season_image_names(Some(0), "Specials").primary,
+            s(&["season-specials-poster", "specials-poster"])
+        );
+        assert_eq!(
+            season_image_names(Some(12), "Season 12").primary,
+            s(&["season12-poster"])
+        );
         assert_eq!(season_image_names(None, "").primary, Vec::<String>::new());
     }
 
@@ -659,30 +804,77 @@ mod tests {
             nfo_file_paths(&q(NfoItemKind::Movie, "/m/Movie (2010)/Movie.mkv")),
             s(&["/m/Movie (2010)/movie.nfo", "/m/Movie (2010)/Movie.nfo"])
         );
-        let mixed = NfoQuery { in_mixed_folder: true, ..q(NfoItemKind::Movie, "/m/Movie.mkv") };
+        let mixed = NfoQuery {
+            in_mixed_folder: true,
+            ..q(NfoItemKind::Movie, "/m/Movie.mkv")
+        };
         assert_eq!(nfo_file_paths(&mixed), s(&["/m/Movie.nfo"]));
-        let dvd = NfoQuery { disc: DiscRip::Dvd, ..q(NfoItemKind::Movie, "/m/Movie (2010)") };
+        let dvd = NfoQuery {
+            disc: DiscRip::Dvd,
+            ..q(NfoItemKind::Movie, "/m/Movie (2010)")
+        };
         assert_eq!(
             nfo_file_paths(&dvd),
-            s(&["/m/Movie (2010)/VIDEO_TS/VIDEO_TS.nfo", "/m/Movie (2010)/movie.nfo", "/m/Movie (2010)/Movie (2010).nfo"])
+            s(&[
+                "/m/Movie (2010)/VIDEO_TS/VIDEO_TS.nfo",
+                "/m/Movie (2010)/movie.nfo",
+                "/m/Movie (2010)/Movie (2010).nfo"
+            ])
         );
-        let bd = NfoQuery { disc: DiscRip::BluRay, ..q(NfoItemKind::Video, "/m/Concert/") };
+        let bd = NfoQuery {
+            disc: DiscRip::BluRay,
+            ..q(NfoItemKind::Video, "/m/Concert/")
+        };
         assert_eq!(nfo_file_paths(&bd), s(&["/m/Concert/Concert.nfo"]));
-        assert_eq!(nfo_file_paths(&q(NfoItemKind::MusicVideo, "/mv/Song.mp4")), s(&["/mv/Song.nfo"]));
-        assert_eq!(nfo_file_paths(&q(NfoItemKind::Series, "/tv/Show")), s(&["/tv/Show/tvshow.nfo"]));
+        assert_eq!(
+            nfo_file_paths(&q(NfoItemKind::MusicVideo, "/mv/Song.mp4")),
+            s(&["/mv/Song.nfo"])
+        );
+        assert_eq!(
+            nfo_file_paths(&q(NfoItemKind::Series, "/tv/Show")),
+            s(&["/tv/Show/tvshow.nfo"])
+        );
         assert_eq!(
             nfo_file_paths(&q(NfoItemKind::Season, "/tv/Show/Season 1")),
-            s(&["/tv/Show/Season 1/season.nfo", "/tv/Show/Season 1/tvshow.nfo", "/tv/Show/tvshow.nfo"])
+            s(&[
+                "/tv/Show/Season 1/season.nfo",
+                "/tv/Show/Season 1/tvshow.nfo",
+                "/tv/Show/tvshow.nfo"
+            ])
         );
-        assert_eq!(nfo_file_paths(&q(NfoItemKind::Episode, "/tv/Show/S01/e1.mkv")), s(&["/tv/Show/S01/e1.nfo"]));
-        assert_eq!(nfo_file_paths(&q(NfoItemKind::MusicAlbum, "/mu/A/B")), s(&["/mu/A/B/album.nfo"]));
-        assert_eq!(nfo_file_paths(&q(NfoItemKind::MusicArtist, "/mu/A")), s(&["/mu/A/artist.nfo"]));
-        assert_eq!(nfo_file_paths(&q(NfoItemKind::BoxSet, "/c/Set")), s(&["/c/Set/collection.xml"]));
-        assert_eq!(nfo_file_paths(&q(NfoItemKind::Playlist, "/p/List")), s(&["/p/List/playlist.xml"]));
-        let file_pl = NfoQuery { is_file_playlist: true, ..q(NfoItemKind::Playlist, "/p/mix.m3u") };
+        assert_eq!(
+            nfo_file_paths(&q(NfoItemKind::Episode, "/tv/Show/S01/e1.mkv")),
+            s(&["/tv/Show/S01/e1.nfo"])
+        );
+        assert_eq!(
+            nfo_file_paths(&q(NfoItemKind::MusicAlbum, "/mu/A/B")),
+            s(&["/mu/A/B/album.nfo"])
+        );
+        assert_eq!(
+            nfo_file_paths(&q(NfoItemKind::MusicArtist, "/mu/A")),
+            s(&["/mu/A/artist.nfo"])
+        );
+        assert_eq!(
+            nfo_file_paths(&q(NfoItemKind::BoxSet, "/c/Set")),
+            s(&["/c/Set/collection.xml"])
+        );
+        assert_eq!(
+            nfo_file_paths(&q(NfoItemKind::Playlist, "/p/List")),
+            s(&["/p/List/playlist.xml"])
+        );
+        let file_pl = NfoQuery {
+            is_file_playlist: true,
+            ..q(NfoItemKind::Playlist, "/p/mix.m3u")
+        };
         assert_eq!(nfo_file_paths(&file_pl), s(&["/p/mix.xml"]));
-        assert_eq!(nfo_file_paths(&q(NfoItemKind::Episode, "")), Vec::<String>::new());
-        assert_eq!(nfo_file_paths(&q(NfoItemKind::Movie, "Movie")), s(&["movie.nfo", "Movie.nfo"]));
+        assert_eq!(
+            nfo_file_paths(&q(NfoItemKind::Episode, "")),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            nfo_file_paths(&q(NfoItemKind::Movie, "Movie")),
+            s(&["movie.nfo", "Movie.nfo"])
+        );
     }
 
     #[test]
@@ -694,8 +886,16 @@ mod tests {
             }
             let _ = episode_image_names(p);
             let _ = season_image_names(Some(i32::MIN), p);
-            for kind in [NfoItemKind::Movie, NfoItemKind::Season, NfoItemKind::Playlist] {
-                let _ = nfo_file_paths(&NfoQuery { disc: DiscRip::Dvd, is_file_playlist: true, ..NfoQuery::new(kind, p) });
+            for kind in [
+                NfoItemKind::Movie,
+                NfoItemKind::Season,
+                NfoItemKind::Playlist,
+            ] {
+                let _ = nfo_file_paths(&NfoQuery {
+                    disc: DiscRip::Dvd,
+                    is_file_playlist: true,
+                    ..NfoQuery::new(kind, p)
+                });
             }
         }
     }

@@ -45,7 +45,9 @@ impl Default for BookRules {
                 r"(?-i)^(?<seriesName>.+?)(?:\s\((?<seriesYear>[0-9]{{4}})\))?\s#(?<index>[0-9]+)(?:\s\(of\s(?<count>[0-9]+)\))?{year}{DOTNET_END}"
             ),
             // Name (Series, #N) (Year)
-            format!(r"(?-i)^(?<name>.+?)\s\((?<seriesName>.+?),\s#(?<index>[0-9]+)\){year}{DOTNET_END}"),
+            format!(
+                r"(?-i)^(?<name>.+?)\s\((?<seriesName>.+?),\s#(?<index>[0-9]+)\){year}{DOTNET_END}"
+            ),
             // N - Name (Year), with N optionally written N.0
             format!(r"(?-i)^(?<index>[0-9]+)(?:\.0+)?\s-\s(?<name>.+?){year}{DOTNET_END}"),
             // Name (Year)
@@ -77,11 +79,15 @@ impl BookRules {
     pub fn parse(&self, name: &str) -> BookFileNameInfo {
         let mut info = BookFileNameInfo::default();
         for re in &self.forms {
-            let Ok(Some(caps)) = re.captures(name) else { continue };
+            let Ok(Some(caps)) = re.captures(name) else {
+                continue;
+            };
             info.name = caps.name("name").map(|m| m.as_str().trim().to_owned());
             info.index = caps.name("index").and_then(|m| parse_i32(m.as_str()));
             info.year = caps.name("year").and_then(|m| parse_i32(m.as_str()));
-            info.series_name = caps.name("seriesName").map(|m| m.as_str().trim().to_owned());
+            info.series_name = caps
+                .name("seriesName")
+                .map(|m| m.as_str().trim().to_owned());
             break;
         }
         let token = |re: &Regex| {
@@ -106,42 +112,126 @@ pub fn parse_book_file_name(name: &str) -> BookFileNameInfo {
 mod tests {
     use super::*;
 
-    type Expected = (Option<&'static str>, Option<&'static str>, Option<i32>, Option<i32>, Option<i32>);
+    type Expected = (
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<i32>,
+        Option<i32>,
+        Option<i32>,
+    );
 
     #[test]
     fn books_and_comics() {
         let cases: &[(&str, Expected)] = &[
-            ("Sherlock Holmes (1887) #1 (of 4) (1887)", (None, Some("Sherlock Holmes"), Some(1), None, Some(1887))),
-            ("Sherlock Holmes #2", (None, Some("Sherlock Holmes"), Some(2), None, None)),
-            ("Sherlock Holmes (1887) #1", (None, Some("Sherlock Holmes"), Some(1), None, None)),
-            ("Sherlock Holmes #2 (1890)", (None, Some("Sherlock Holmes"), Some(2), None, Some(1890))),
+            (
+                "Sherlock Holmes (1887) #1 (of 4) (1887)",
+                (None, Some("Sherlock Holmes"), Some(1), None, Some(1887)),
+            ),
+            (
+                "Sherlock Holmes #2",
+                (None, Some("Sherlock Holmes"), Some(2), None, None),
+            ),
+            (
+                "Sherlock Holmes (1887) #1",
+                (None, Some("Sherlock Holmes"), Some(1), None, None),
+            ),
+            (
+                "Sherlock Holmes #2 (1890)",
+                (None, Some("Sherlock Holmes"), Some(2), None, Some(1890)),
+            ),
             (
                 "A Study in Scarlet (Sherlock Holmes, #1) (1887)",
-                (Some("A Study in Scarlet"), Some("Sherlock Holmes"), Some(1), None, Some(1887)),
+                (
+                    Some("A Study in Scarlet"),
+                    Some("Sherlock Holmes"),
+                    Some(1),
+                    None,
+                    Some(1887),
+                ),
             ),
             (
                 "The Adventures of Sherlock Holmes (Sherlock Holmes, #5)",
-                (Some("The Adventures of Sherlock Holmes"), Some("Sherlock Holmes"), Some(5), None, None),
+                (
+                    Some("The Adventures of Sherlock Holmes"),
+                    Some("Sherlock Holmes"),
+                    Some(5),
+                    None,
+                    None,
+                ),
             ),
-            ("The Sign of the Four (1890)", (Some("The Sign of the Four"), None, None, None, Some(1890))),
-            ("2 - The Sign of the Four (1890)", (Some("The Sign of the Four"), None, Some(2), None, Some(1890))),
-            ("4 - The Valley of Fear", (Some("The Valley of Fear"), None, Some(4), None, None)),
-            ("A Study in Scarlet", (Some("A Study in Scarlet"), None, None, None, None)),
-            ("00 - Dracula's Guest (1914)", (Some("Dracula's Guest"), None, Some(0), None, Some(1914))),
-            ("01 - Dracula (1897)", (Some("Dracula"), None, Some(1), None, Some(1897))),
+            (
+                "The Sign of the Four (1890)",
+                (Some("The Sign of the Four"), None, None, None, Some(1890)),
+            ),
+            (
+                "2 - The Sign of the Four (1890)",
+                (
+                    Some("The Sign of the Four"),
+                    None,
+                    Some(2),
+                    None,
+                    Some(1890),
+                ),
+            ),
+            (
+                "4 - The Valley of Fear",
+                (Some("The Valley of Fear"), None, Some(4), None, None),
+            ),
+            (
+                "A Study in Scarlet",
+                (Some("A Study in Scarlet"), None, None, None, None),
+            ),
+            (
+                "00 - Dracula's Guest (1914)",
+                (Some("Dracula's Guest"), None, Some(0), None, Some(1914)),
+            ),
+            (
+                "01 - Dracula (1897)",
+                (Some("Dracula"), None, Some(1), None, Some(1897)),
+            ),
             (
                 "2.0 - Twenty Thousand Leagues Under the Sea",
-                (Some("Twenty Thousand Leagues Under the Sea"), None, Some(2), None, None),
+                (
+                    Some("Twenty Thousand Leagues Under the Sea"),
+                    None,
+                    Some(2),
+                    None,
+                    None,
+                ),
             ),
-            ("2.1 - The Blockade Runners", (Some("2.1 - The Blockade Runners"), None, None, None, None)),
+            (
+                "2.1 - The Blockade Runners",
+                (Some("2.1 - The Blockade Runners"), None, None, None, None),
+            ),
             (
                 "Captain Marvel Adventures v01 (1941)",
-                (Some("Captain Marvel Adventures v01"), None, None, Some(1), Some(1941)),
+                (
+                    Some("Captain Marvel Adventures v01"),
+                    None,
+                    None,
+                    Some(1),
+                    Some(1941),
+                ),
             ),
-            ("Captain Marvel Adventures c120", (Some("Captain Marvel Adventures c120"), None, Some(120), None, None)),
+            (
+                "Captain Marvel Adventures c120",
+                (
+                    Some("Captain Marvel Adventures c120"),
+                    None,
+                    Some(120),
+                    None,
+                    None,
+                ),
+            ),
             (
                 "Captain Marvel Adventures v01 c120",
-                (Some("Captain Marvel Adventures v01 c120"), None, Some(120), Some(1), None),
+                (
+                    Some("Captain Marvel Adventures v01 c120"),
+                    None,
+                    Some(120),
+                    Some(1),
+                    None,
+                ),
             ),
             ("", (Some(""), None, None, None, None)),
             ("99999999999 - Big", (Some("Big"), None, None, None, None)),
@@ -149,7 +239,13 @@ mod tests {
         for (input, (name, series, index, parent, year)) in cases {
             let r = parse_book_file_name(input);
             assert_eq!(
-                (r.name.as_deref(), r.series_name.as_deref(), r.index, r.parent_index, r.year),
+                (
+                    r.name.as_deref(),
+                    r.series_name.as_deref(),
+                    r.index,
+                    r.parent_index,
+                    r.year
+                ),
                 (*name, *series, *index, *parent, *year),
                 "{input:?}"
             );

@@ -51,7 +51,9 @@ fn is_sample_file_name(name: &str) -> bool {
     SAMPLE_WORDS.iter().any(|word| {
         let word: Vec<char> = fold(word).chars().collect();
         (1..=5).any(|ext_len| {
-            let Some(stem_len) = folded.len().checked_sub(ext_len + 1) else { return false };
+            let Some(stem_len) = folded.len().checked_sub(ext_len + 1) else {
+                return false;
+            };
             if folded[stem_len] != '.' {
                 return false;
             }
@@ -68,8 +70,7 @@ fn is_sample_file_name(name: &str) -> bool {
 
 /// Whether a folder named `name` is skipped with its content.
 fn is_ignored_folder_name(name: &str) -> bool {
-    IGNORED_FOLDERS.iter().any(|f| eq_ignore_case(f, name))
-        || fold(name).ends_with(".TRICKPLAY")
+    IGNORED_FOLDERS.iter().any(|f| eq_ignore_case(f, name)) || fold(name).ends_with(".TRICKPLAY")
 }
 
 /// A hidden entry: a name starting with `.` (the `.` and `..` path segments are not entries).
@@ -90,7 +91,9 @@ fn is_hidden(name: &str) -> bool {
 /// itself when `is_directory`.
 pub fn is_ignored(path: &str, is_directory: bool) -> bool {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let Some((last, ancestors)) = segments.split_last() else { return false };
+    let Some((last, ancestors)) = segments.split_last() else {
+        return false;
+    };
 
     let ancestor_ignored = ancestors.iter().any(|a| {
         is_hidden(a)
@@ -105,7 +108,9 @@ pub fn is_ignored(path: &str, is_directory: bool) -> bool {
     }
     let folded_last = fold(last);
     IGNORED_FILES.iter().any(|f| eq_ignore_case(f, last))
-        || IGNORED_EXTENSIONS.iter().any(|e| folded_last.ends_with(&fold(e)))
+        || IGNORED_EXTENSIONS
+            .iter()
+            .any(|e| folded_last.ends_with(&fold(e)))
         || is_sample_file_name(last)
 }
 
@@ -148,7 +153,12 @@ fn parse_rule(line: &str) -> Result<Option<IgnoreRule>, globset::Error> {
     }
     let (negated, pattern) = match line.strip_prefix('!') {
         Some(rest) => (true, rest),
-        None => (false, line.strip_prefix('\\').filter(|r| r.starts_with(['#', '!'])).unwrap_or(line)),
+        None => (
+            false,
+            line.strip_prefix('\\')
+                .filter(|r| r.starts_with(['#', '!']))
+                .unwrap_or(line),
+        ),
     };
     let dir_only = pattern.ends_with('/');
     let pattern = pattern.trim_end_matches('/');
@@ -157,20 +167,32 @@ fn parse_rule(line: &str) -> Result<Option<IgnoreRule>, globset::Error> {
     if pattern.is_empty() {
         return Ok(None);
     }
-    let glob = if anchored { pattern.to_owned() } else { format!("**/{pattern}") };
+    let glob = if anchored {
+        pattern.to_owned()
+    } else {
+        format!("**/{pattern}")
+    };
     let matcher = GlobBuilder::new(&glob)
         .literal_separator(true)
         .case_insensitive(true)
         .backslash_escape(true)
         .build()?
         .compile_matcher();
-    Ok(Some(IgnoreRule { negated, dir_only, matcher }))
+    Ok(Some(IgnoreRule {
+        negated,
+        dir_only,
+        matcher,
+    }))
 }
 
 impl DotIgnore {
     /// Parses the text of a `.ignore` file.
     pub fn parse(text: &str) -> Self {
-        let lines: Vec<&str> = text.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect();
+        let lines: Vec<&str> = text
+            .split('\n')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
         let mut rules = Vec::new();
         let mut valid = 0usize;
         for line in &lines {
@@ -179,7 +201,10 @@ impl DotIgnore {
                 rules.extend(rule);
             }
         }
-        Self { ignore_all: valid == 0, rules }
+        Self {
+            ignore_all: valid == 0,
+            rules,
+        }
     }
 
     /// Whether this `.ignore` file ignores its whole folder (it is empty, blank, or has no valid
@@ -224,7 +249,9 @@ impl DotIgnore {
     /// `folder` are not affected by it.
     pub fn is_ignored_under(&self, folder: &str, path: &str, is_directory: bool) -> bool {
         let folder = folder.trim_end_matches('/');
-        let Some(rest) = path.strip_prefix(folder) else { return false };
+        let Some(rest) = path.strip_prefix(folder) else {
+            return false;
+        };
         if !(rest.is_empty() || rest.starts_with('/') || folder.is_empty()) {
             return false;
         }

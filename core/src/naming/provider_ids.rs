@@ -11,8 +11,15 @@ pub const MOVIE_FOLDER_KEYS: &[&str] = &["tmdbid", "tvdbid"];
 /// Keys a movie reads anywhere in its path.
 pub const MOVIE_PATH_KEYS: &[&str] = &["imdbid"];
 /// Keys a series reads from its folder name.
-pub const SERIES_KEYS: &[&str] =
-    &["imdbid", "tvdbid", "tvmazeid", "tmdbid", "anidbid", "anilistid", "anisearchid"];
+pub const SERIES_KEYS: &[&str] = &[
+    "imdbid",
+    "tvdbid",
+    "tvmazeid",
+    "tmdbid",
+    "anidbid",
+    "anilistid",
+    "anisearchid",
+];
 /// Keys a season reads from its folder name.
 pub const SEASON_KEYS: &[&str] = &["tvdbid", "tvmazeid", "tmdbid"];
 /// Keys an episode reads from its file name.
@@ -22,8 +29,12 @@ pub const EPISODE_KEYS: &[&str] = &["imdbid", "tvdbid", "tvmazeid", "tmdbid"];
 fn short_form(key: &str) -> Option<&'static str> {
     ["imdb", "tmdb", "tvdb"].into_iter().find(|s| {
         key.len() == s.len() + 2
-            && key.get(..s.len()).is_some_and(|k| k.eq_ignore_ascii_case(s))
-            && key.get(s.len()..).is_some_and(|k| k.eq_ignore_ascii_case("id"))
+            && key
+                .get(..s.len())
+                .is_some_and(|k| k.eq_ignore_ascii_case(s))
+            && key
+                .get(s.len()..)
+                .is_some_and(|k| k.eq_ignore_ascii_case("id"))
     })
 }
 
@@ -45,9 +56,15 @@ fn find_bracketed<'a>(name: &'a str, attribute: &str) -> Option<&'a str> {
     for (i, open) in name.char_indices() {
         let Some(close) = closer(open) else { continue };
         let after_open = &name[i + open.len_utf8()..];
-        let Some(rest) = strip_prefix_ignore_case(after_open, attribute) else { continue };
-        let Some(value_and_more) = rest.strip_prefix(['=', '-']) else { continue };
-        let Some(end) = value_and_more.find(close) else { continue };
+        let Some(rest) = strip_prefix_ignore_case(after_open, attribute) else {
+            continue;
+        };
+        let Some(value_and_more) = rest.strip_prefix(['=', '-']) else {
+            continue;
+        };
+        let Some(end) = value_and_more.find(close) else {
+            continue;
+        };
         let value = value_and_more[..end].trim();
         if !value.is_empty() {
             return Some(value);
@@ -83,7 +100,11 @@ pub fn find_imdb_id(text: &str) -> Option<&str> {
     let mut from = 0;
     while let Some(pos) = text.get(from..).and_then(|t| t.find("tt")) {
         let start = from + pos;
-        let digits = bytes[start + 2..].iter().take(8).take_while(|b| b.is_ascii_digit()).count();
+        let digits = bytes[start + 2..]
+            .iter()
+            .take(8)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         if digits >= 7 {
             return text.get(start..start + 2 + digits);
         }
@@ -94,7 +115,9 @@ pub fn find_imdb_id(text: &str) -> Option<&str> {
 
 /// Every `(key, value)` of `keys` found in `name`, in `keys` order.
 pub fn find_provider_ids<'a, 'k>(name: &'a str, keys: &[&'k str]) -> Vec<(&'k str, &'a str)> {
-    keys.iter().filter_map(|k| find_provider_id(name, k).map(|v| (*k, v))).collect()
+    keys.iter()
+        .filter_map(|k| find_provider_id(name, k).map(|v| (*k, v)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -104,7 +127,11 @@ mod tests {
     #[test]
     fn bracket_forms() {
         let cases: &[(&str, &str, Option<&str>)] = &[
-            ("The Shawshank Redemption [imdbid-tt0111161]", "imdbid", Some("tt0111161")),
+            (
+                "The Shawshank Redemption [imdbid-tt0111161]",
+                "imdbid",
+                Some("tt0111161"),
+            ),
             ("The Matrix (1999) (tmdbid=603)", "tmdbid", Some("603")),
             ("Show {tvdbid-12345}", "tvdbid", Some("12345")),
             ("Show [TVDBID=12345]", "tvdbid", Some("12345")),
@@ -133,7 +160,10 @@ mod tests {
     #[test]
     fn id_sets() {
         let ids = find_provider_ids("Show [tvdbid-1] (imdbid=tt1234567) {tmdbid-3}", SERIES_KEYS);
-        assert_eq!(ids, [("imdbid", "tt1234567"), ("tvdbid", "1"), ("tmdbid", "3")]);
+        assert_eq!(
+            ids,
+            [("imdbid", "tt1234567"), ("tvdbid", "1"), ("tmdbid", "3")]
+        );
         assert_eq!(find_imdb_id("x tt123456789"), Some("tt12345678"));
         assert_eq!(find_imdb_id("ttt1234567"), Some("tt1234567"));
     }
@@ -141,7 +171,15 @@ mod tests {
     #[test]
     fn never_panics() {
         let long = "[é".repeat(5000);
-        for s in ["[", "[imdbid", "[imdbid-", "(tmdbid=é", "tt", "étt1234567", &long] {
+        for s in [
+            "[",
+            "[imdbid",
+            "[imdbid-",
+            "(tmdbid=é",
+            "tt",
+            "étt1234567",
+            &long,
+        ] {
             for k in ["imdbid", "tmdbid", "é", "tt"] {
                 let _ = find_provider_id(s, k);
             }

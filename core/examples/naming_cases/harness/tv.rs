@@ -34,7 +34,12 @@ pub fn run(api: &str, c: &mut Check<'_>, defaults: &NamingOptions) -> bool {
             let r = tv::resolve_episode(opts, c.path(), c.is_directory(), filter(c), true);
             c.field("resolves", r.is_some());
             let Some(e) = r else {
-                let keys: Vec<String> = c.expect.keys().filter(|k| *k != "resolves").cloned().collect();
+                let keys: Vec<String> = c
+                    .expect
+                    .keys()
+                    .filter(|k| *k != "resolves")
+                    .cloned()
+                    .collect();
                 for k in keys {
                     c.field(&k, Value::Null);
                 }
@@ -58,8 +63,11 @@ pub fn run(api: &str, c: &mut Check<'_>, defaults: &NamingOptions) -> bool {
         }
         "SeasonPathParser.Parse" => {
             let special = c.option_bool("support_special_aliases").unwrap_or(true);
-            let numeric = c.option_bool("support_numeric_season_folders").unwrap_or(true);
-            let r = tv::parse_season_path(opts, c.path(), c.input_str("parent_path"), special, numeric);
+            let numeric = c
+                .option_bool("support_numeric_season_folders")
+                .unwrap_or(true);
+            let r =
+                tv::parse_season_path(opts, c.path(), c.input_str("parent_path"), special, numeric);
             c.field("success", r.success);
             c.field("season_number", opt(r.season_number));
             c.field("is_season_folder", r.is_season_folder);
@@ -76,7 +84,9 @@ pub fn run(api: &str, c: &mut Check<'_>, defaults: &NamingOptions) -> bool {
             c.field("path", r.path);
         }
         "TvParserHelpers.TryParseSeriesStatus" => {
-            let r = c.input_str("status_string").and_then(tv::parse_series_status);
+            let r = c
+                .input_str("status_string")
+                .and_then(tv::parse_series_status);
             c.field("success", r.is_some());
             c.field("series_status", opt(r.map(|s| s.name())));
         }
@@ -116,19 +126,30 @@ fn expression(v: &Value, named_by_default: bool) -> Option<EpisodeExpression> {
         return Some(e);
     }
     let m = v.as_object()?;
-    let mut e = EpisodeExpression::try_new(str_field(m, &["expression", "Expression", "regex", "pattern"])?)?;
+    let mut e = EpisodeExpression::try_new(str_field(
+        m,
+        &["expression", "Expression", "regex", "pattern"],
+    )?)?;
     e.is_by_date = bool_field(m, &["is_by_date", "IsByDate", "by_date"]).unwrap_or(false);
     e.is_named = bool_field(m, &["is_named", "IsNamed"]).unwrap_or(named_by_default);
     e.is_optimistic = bool_field(m, &["is_optimistic", "IsOptimistic"]).unwrap_or(false);
     e.supports_absolute_numbers = bool_field(
         m,
-        &["supports_absolute_numbers", "supports_absolute_episode_numbers", "SupportsAbsoluteEpisodeNumbers"],
+        &[
+            "supports_absolute_numbers",
+            "supports_absolute_episode_numbers",
+            "SupportsAbsoluteEpisodeNumbers",
+        ],
     )
     .unwrap_or(true);
     e.date_formats = ["date_time_formats", "date_formats", "DateTimeFormats"]
         .iter()
         .find_map(|k| m.get(*k).and_then(Value::as_array))
-        .map(|a| a.iter().filter_map(|f| f.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     Some(e)
 }
@@ -145,7 +166,8 @@ fn overridden(c: &Check<'_>, defaults: &NamingOptions) -> Option<NamingOptions> 
         let o = opts.get_or_insert_with(|| defaults.clone());
         let list = value.as_array().cloned().unwrap_or_default();
         if k.contains("multi") {
-            o.tv.multiple_episode_expressions = list.iter().filter_map(|v| expression(v, true)).collect();
+            o.tv.multiple_episode_expressions =
+                list.iter().filter_map(|v| expression(v, true)).collect();
         } else {
             o.tv.episode_expressions = list.iter().filter_map(|v| expression(v, false)).collect();
         }

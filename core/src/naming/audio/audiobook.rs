@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use fancy_regex::Regex;
 
 use super::AudioRules;
-use crate::naming::external::casing::{contains_ignore_case, culture_cmp, eq_ignore_case, ordinal_cmp};
+use crate::naming::external::casing::{
+    contains_ignore_case, culture_cmp, eq_ignore_case, ordinal_cmp,
+};
 use crate::naming::{parse_i32, path, NamingOptions};
 
 /// One audiobook file.
@@ -68,9 +70,16 @@ pub fn resolve_audiobook_file(opts: &NamingOptions, file_path: &str) -> Option<A
     if !opts.extensions.is_audio(file_path) {
         return None;
     }
-    let container = path::extension(file_path).trim_start_matches('.').to_owned();
+    let container = path::extension(file_path)
+        .trim_start_matches('.')
+        .to_owned();
     let (chapter_number, part_number) = parse_chapter_part(&opts.audio, file_path);
-    Some(AudioBookFileInfo { path: file_path.to_owned(), container, part_number, chapter_number })
+    Some(AudioBookFileInfo {
+        path: file_path.to_owned(),
+        container,
+        part_number,
+        chapter_number,
+    })
 }
 
 /// Applies the part expressions to `text`, filling whichever of chapter/part is still unknown.
@@ -81,7 +90,9 @@ fn fill_numbers(
     part: &mut Option<i32>,
 ) {
     for re in expressions {
-        let Ok(Some(caps)) = re.captures(text) else { continue };
+        let Ok(Some(caps)) = re.captures(text) else {
+            continue;
+        };
         if chapter.is_none() {
             *chapter = caps.name("chapter").and_then(|m| parse_i32(m.as_str()));
         }
@@ -94,7 +105,12 @@ fn fill_numbers(
 /// Chapter and part of an audiobook file, from its name without extension.
 fn parse_chapter_part(rules: &AudioRules, file_path: &str) -> (Option<i32>, Option<i32>) {
     let (mut chapter, mut part) = (None, None);
-    fill_numbers(&rules.audiobook_parts, path::file_stem(file_path), &mut chapter, &mut part);
+    fill_numbers(
+        &rules.audiobook_parts,
+        path::file_stem(file_path),
+        &mut chapter,
+        &mut part,
+    );
     (chapter, part)
 }
 
@@ -104,7 +120,9 @@ pub fn parse_audiobook_name(rules: &AudioRules, name: &str) -> AudioBookName {
     let mut found: Option<String> = None;
     let mut year = None;
     for re in &rules.audiobook_names {
-        let Ok(Some(caps)) = re.captures(name) else { continue };
+        let Ok(Some(caps)) = re.captures(name) else {
+            continue;
+        };
         if found.is_none() {
             found = caps.name("name").map(|m| m.as_str().to_owned());
         }
@@ -155,8 +173,10 @@ fn directory_name(p: &str) -> Option<String> {
 /// their own. Within a book, files are sorted by chapter, part and path, and alternate versions
 /// and extras are set aside.
 pub fn resolve_audiobooks<S: AsRef<str>>(opts: &NamingOptions, files: &[S]) -> Vec<AudioBookInfo> {
-    let infos: Vec<AudioBookFileInfo> =
-        files.iter().filter_map(|f| resolve_audiobook_file(opts, f.as_ref())).collect();
+    let infos: Vec<AudioBookFileInfo> = files
+        .iter()
+        .filter_map(|f| resolve_audiobook_file(opts, f.as_ref()))
+        .collect();
 
     // Group by directory, keeping the order of first appearance.
     let mut groups: Vec<(Option<String>, Vec<AudioBookFileInfo>)> = Vec::new();
@@ -191,19 +211,35 @@ fn container_then_path(a: &AudioBookFileInfo, b: &AudioBookFileInfo) -> Ordering
 }
 
 /// Builds one book from its stack name and files.
-fn build_book(rules: &AudioRules, stack_name: &str, mut files: Vec<AudioBookFileInfo>) -> AudioBookInfo {
+fn build_book(
+    rules: &AudioRules,
+    stack_name: &str,
+    mut files: Vec<AudioBookFileInfo>,
+) -> AudioBookInfo {
     files.sort_by(AudioBookFileInfo::book_order);
     let parsed = parse_audiobook_name(rules, stack_name);
     let (files, extras, alternate_versions) = split_extras_and_alternates(files, &parsed.name);
-    AudioBookInfo { name: parsed.name, year: parsed.year, files, extras, alternate_versions }
+    AudioBookInfo {
+        name: parsed.name,
+        year: parsed.year,
+        files,
+        extras,
+        alternate_versions,
+    }
 }
 
-type Split = (Vec<AudioBookFileInfo>, Vec<AudioBookFileInfo>, Vec<AudioBookFileInfo>);
+type Split = (
+    Vec<AudioBookFileInfo>,
+    Vec<AudioBookFileInfo>,
+    Vec<AudioBookFileInfo>,
+);
 
 /// Sets aside extras and alternate versions of a sorted book; returns (files, extras,
 /// alternates).
 fn split_extras_and_alternates(files: Vec<AudioBookFileInfo>, book_name: &str) -> Split {
-    let numbered = files.iter().any(|f| f.chapter_number.is_some() || f.part_number.is_some());
+    let numbered = files
+        .iter()
+        .any(|f| f.chapter_number.is_some() || f.part_number.is_some());
     let dotted_name = book_name.replace(' ', ".");
     let mut removed = vec![false; files.len()];
     let mut extras = Vec::new();
@@ -237,7 +273,8 @@ fn split_extras_and_alternates(files: Vec<AudioBookFileInfo>, book_name: &str) -
             }
             if !alt.is_empty() {
                 alt.sort_by(|&a, &b| container_then_path(&files[a], &files[b]));
-                let stem_is = |i: usize, name: &str| eq_ignore_case(path::file_stem(&files[i].path), name);
+                let stem_is =
+                    |i: usize, name: &str| eq_ignore_case(path::file_stem(&files[i].path), name);
                 let main = alt
                     .iter()
                     .position(|&i| stem_is(i, book_name))
@@ -259,7 +296,12 @@ fn split_extras_and_alternates(files: Vec<AudioBookFileInfo>, book_name: &str) -
         }
     }
 
-    let kept = files.into_iter().zip(removed).filter(|(_, r)| !r).map(|(f, _)| f).collect();
+    let kept = files
+        .into_iter()
+        .zip(removed)
+        .filter(|(_, r)| !r)
+        .map(|(f, _)| f)
+        .collect();
     (kept, extras, alternates)
 }
 
@@ -275,9 +317,21 @@ mod tests {
     fn file_numbers() {
         let o = opts();
         let cases: &[(&str, Option<i32>, Option<i32>)] = &[
-            ("/server/AudioBooks/Larry Potter/Larry Potter.mp3", None, None),
-            ("/server/AudioBooks/Berry Potter/Chapter 1 .ogg", Some(1), None),
-            ("/server/AudioBooks/Nerry Potter/Part 3 - Chapter 2.mp3", Some(2), Some(3)),
+            (
+                "/server/AudioBooks/Larry Potter/Larry Potter.mp3",
+                None,
+                None,
+            ),
+            (
+                "/server/AudioBooks/Berry Potter/Chapter 1 .ogg",
+                Some(1),
+                None,
+            ),
+            (
+                "/server/AudioBooks/Nerry Potter/Part 3 - Chapter 2.mp3",
+                Some(2),
+                Some(3),
+            ),
             ("/b/0001_005.mp3", Some(1), Some(5)),
             ("/b/Disc 3.mp3", Some(3), Some(3)),
             ("/b/Track 7.mp3", None, Some(7)),
@@ -292,7 +346,10 @@ mod tests {
             let r = resolve_audiobook_file(&o, p).expect(p);
             assert_eq!((r.chapter_number, r.part_number), (*chapter, *part), "{p}");
         }
-        assert_eq!(resolve_audiobook_file(&o, "/b/x.mp3").unwrap().container, "mp3");
+        assert_eq!(
+            resolve_audiobook_file(&o, "/b/x.mp3").unwrap().container,
+            "mp3"
+        );
         assert!(resolve_audiobook_file(&o, "/b/Larry Potter.mp9").is_none());
         assert!(resolve_audiobook_file(&o, "").is_none());
         assert!(resolve_audiobook_file(&o, "/b/.mp3").is_none());
@@ -348,8 +405,10 @@ mod tests {
             ".mp3",
         ];
         let r = resolve_audiobooks(&opts(), &files);
-        let shape: Vec<_> =
-            r.iter().map(|b| (b.name.as_str(), b.files.len(), b.extras.len())).collect();
+        let shape: Vec<_> = r
+            .iter()
+            .map(|b| (b.name.as_str(), b.files.len(), b.extras.len()))
+            .collect();
         assert_eq!(
             shape,
             [
@@ -380,13 +439,19 @@ mod tests {
         let r = resolve_audiobooks(&opts(), &files);
         assert_eq!(r.len(), 5);
         assert_eq!(r[0].alternate_versions.len(), 1);
-        assert_eq!(names(&r[0].files), ["Harry Potter and the Deathly Hallows/Chapter 1.mp3"]);
+        assert_eq!(
+            names(&r[0].files),
+            ["Harry Potter and the Deathly Hallows/Chapter 1.mp3"]
+        );
         assert!(r[1].alternate_versions.is_empty());
         assert!(r[2].alternate_versions.is_empty());
         assert_eq!(r[3].name, "Superman");
         let mut alts = names(&r[3].alternate_versions);
         alts.sort_unstable();
-        assert_eq!(alts, ["Superman/Superman [HQ].mp3", "Superman/audiobook.mp3"]);
+        assert_eq!(
+            alts,
+            ["Superman/Superman [HQ].mp3", "Superman/audiobook.mp3"]
+        );
         assert_eq!(names(&r[3].files), ["Superman/Superman.mp3"]);
         assert_eq!(names(&r[3].extras), ["Superman/extra.mp3"]);
         assert_eq!(r[4].alternate_versions.len(), 1);
@@ -410,7 +475,16 @@ mod tests {
     fn never_panics() {
         let o = opts();
         let long = format!("{}/{}.mp3", "é/".repeat(3000), "9".repeat(4000));
-        let inputs = ["", "/", "//", ".mp3", "\\a\\b.mp3", "/ü/ch.mp3", &long, "a/\n1.mp3"];
+        let inputs = [
+            "",
+            "/",
+            "//",
+            ".mp3",
+            "\\a\\b.mp3",
+            "/ü/ch.mp3",
+            &long,
+            "a/\n1.mp3",
+        ];
         let _ = resolve_audiobooks(&o, &inputs);
     }
 }

@@ -20,13 +20,33 @@ use super::{compile, path, MediaExtensions};
 pub(crate) const DOTNET_END: &str = r"(?=\n?\z)";
 
 /// Default prefixes of a disc sub-folder of an album.
-const ALBUM_STACKING_PREFIXES: &[&str] =
-    &["cd", "digital media", "disc", "disk", "vol", "volume", "part", "act"];
+const ALBUM_STACKING_PREFIXES: &[&str] = &[
+    "cd",
+    "digital media",
+    "disc",
+    "disk",
+    "vol",
+    "volume",
+    "part",
+    "act",
+];
 
 /// Artist release-type sub-folders that are not albums.
 const ARTIST_SUBFOLDERS: &[&str] = &[
-    "albums", "broadcasts", "bootlegs", "compilations", "dj-mixes", "eps", "live", "mixtapes",
-    "others", "remixes", "singles", "soundtracks", "spokenwords", "streets",
+    "albums",
+    "broadcasts",
+    "bootlegs",
+    "compilations",
+    "dj-mixes",
+    "eps",
+    "live",
+    "mixtapes",
+    "others",
+    "remixes",
+    "singles",
+    "soundtracks",
+    "spokenwords",
+    "streets",
 ];
 
 /// Audiobook chapter/part expressions, tried in order; each fills only what is still unknown.
@@ -76,8 +96,14 @@ impl Default for AudioRules {
         Self {
             album_stacking_prefixes: owned(ALBUM_STACKING_PREFIXES),
             artist_subfolders: owned(ARTIST_SUBFOLDERS),
-            audiobook_parts: audiobook_part_expressions().iter().map(|e| compile(e)).collect(),
-            audiobook_names: audiobook_name_expressions().iter().map(|e| compile(e)).collect(),
+            audiobook_parts: audiobook_part_expressions()
+                .iter()
+                .map(|e| compile(e))
+                .collect(),
+            audiobook_names: audiobook_name_expressions()
+                .iter()
+                .map(|e| compile(e))
+                .collect(),
         }
     }
 }
@@ -96,7 +122,11 @@ impl AudioRules {
         let mut normalized = String::with_capacity(name.len());
         let mut in_space = false;
         for c in name.chars() {
-            let c = if matches!(c, '-' | '.' | '(' | ')') { ' ' } else { c };
+            let c = if matches!(c, '-' | '.' | '(' | ')') {
+                ' '
+            } else {
+                c
+            };
             if c.is_whitespace() {
                 if !in_space {
                     normalized.push(' ');
@@ -120,7 +150,9 @@ impl AudioRules {
 
     /// Whether a folder named `name` is an artist release-type folder (`singles`, `eps`, ...).
     pub fn is_artist_subfolder(&self, name: &str) -> bool {
-        self.artist_subfolders.iter().any(|s| eq_ignore_case(s, name))
+        self.artist_subfolders
+            .iter()
+            .any(|s| eq_ignore_case(s, name))
     }
 }
 
@@ -142,7 +174,10 @@ where
     if files.iter().any(|f| extensions.is_audio(f.as_ref())) {
         return true;
     }
-    !audio_subfolders.is_empty() && audio_subfolders.iter().all(|d| rules.is_multi_part(d.as_ref()))
+    !audio_subfolders.is_empty()
+        && audio_subfolders
+            .iter()
+            .all(|d| rules.is_multi_part(d.as_ref()))
 }
 
 #[cfg(test)]
@@ -181,8 +216,14 @@ mod tests {
             ("Disc04 (Encores and Folk Songs)", true),
             ("Disc 04(Encores and Folk Songs)", true),
             ("Disc04(Encores and Folk Songs)", true),
-            ("D:/Video/MBTestLibrary/VideoTest/music/.38 special/anth/Disc 2", true),
-            ("[1985] Opportunities (Let's make lots of money) (1985)", false),
+            (
+                "D:/Video/MBTestLibrary/VideoTest/music/.38 special/anth/Disc 2",
+                true,
+            ),
+            (
+                "[1985] Opportunities (Let's make lots of money) (1985)",
+                false,
+            ),
             ("Blah 04(Encores and Folk Songs)", false),
             ("Digital Media 02", true),
             ("Part 1", true),
@@ -195,15 +236,122 @@ mod tests {
         }
     }
 
+    /// Random strings over an alphabet of separators, digits, keywords and multi-byte chars
+    /// through every entry point of the audio, book, external, ignore, provider-id and artwork
+    /// modules: nothing may panic.
+    #[test]
+    fn random_inputs_never_panic() {
+        use crate::naming::{artwork, book, external, ignore, provider_ids, NamingOptions};
+        const PIECES: &[&str] = &[
+            "/",
+            "\\",
+            ".",
+            "-",
+            "_",
+            " ",
+            "(",
+            ")",
+            "[",
+            "]",
+            "{",
+            "}",
+            "#",
+            "=",
+            "!",
+            "*",
+            "?",
+            "\n",
+            "1",
+            "2007",
+            "99999999999",
+            "cd",
+            "disc",
+            "part",
+            "chapter",
+            "ch",
+            "audiobook",
+            "sample",
+            "metadata",
+            ".mp3",
+            ".srt",
+            ".mkv",
+            "en",
+            "hi",
+            "default",
+            "forced",
+            "tt",
+            "imdbid",
+            "v01",
+            "c120",
+            "é",
+            "ß",
+            "ı",
+            "\u{10FFFF}",
+            "\u{0301}",
+            "of",
+        ];
+        let opts = NamingOptions::default();
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..400 {
+            let len = (next() % 40) as usize + usize::from(round % 50 == 0) * 2000;
+            let s: String = (0..len)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            let _ = opts.audio.is_multi_part(&s);
+            let _ = audiobook::resolve_audiobook_file(&opts, &s);
+            let _ = audiobook::parse_audiobook_name(&opts.audio, &s);
+            let lines: Vec<&str> = s.split('\n').collect();
+            let _ = audiobook::resolve_audiobooks(&opts, &lines);
+            let _ = book::parse_book_file_name(&s);
+            for kind in [
+                external::ExternalKind::Subtitle,
+                external::ExternalKind::Audio,
+            ] {
+                let _ = opts
+                    .external
+                    .parse_file(&opts.extensions, kind, &s, Some(&s));
+            }
+            let _ = external::flags_string(&s, &s);
+            let _ = ignore::is_ignored(&s, round % 2 == 0);
+            let _ = ignore::DotIgnore::parse(&s).is_ignored(&s, round % 3 == 0);
+            let _ = provider_ids::find_provider_id(&s, "imdbid");
+            let _ = provider_ids::find_provider_id(&s, &s);
+            let _ = artwork::local_image_names(artwork::ArtworkItemKind::Movie, &s, true);
+            let _ =
+                artwork::nfo_file_paths(&artwork::NfoQuery::new(artwork::NfoItemKind::Season, &s));
+        }
+    }
+
     #[test]
     fn album_folders() {
         let rules = AudioRules::default();
         let ext = MediaExtensions::default();
         let none: &[&str] = &[];
         assert!(is_music_album_folder(&rules, &ext, &["/a/01.mp3"], none));
-        assert!(is_music_album_folder(&rules, &ext, &["/a/cover.jpg"], &["/a/CD1", "/a/cd 2"]));
-        assert!(!is_music_album_folder(&rules, &ext, &["/a/cover.jpg"], &["/a/CD1", "/a/Live"]));
-        assert!(!is_music_album_folder(&rules, &ext, &["/a/cover.jpg"], none));
+        assert!(is_music_album_folder(
+            &rules,
+            &ext,
+            &["/a/cover.jpg"],
+            &["/a/CD1", "/a/cd 2"]
+        ));
+        assert!(!is_music_album_folder(
+            &rules,
+            &ext,
+            &["/a/cover.jpg"],
+            &["/a/CD1", "/a/Live"]
+        ));
+        assert!(!is_music_album_folder(
+            &rules,
+            &ext,
+            &["/a/cover.jpg"],
+            none
+        ));
         assert!(rules.is_artist_subfolder("Singles"));
         assert!(!rules.is_artist_subfolder("Greatest Hits"));
     }

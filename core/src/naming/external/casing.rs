@@ -106,7 +106,10 @@ mod tests {
         assert!(!eq_ignore_case("ss", "ß"));
         assert!(contains_ignore_case("Harry Potter [HQ]", "potter"));
         assert!(contains_ignore_case("x", ""));
-        assert_eq!(strip_prefix_ignore_case("DIGITAL MEDIA 1", "digital media"), Some(" 1"));
+        assert_eq!(
+            strip_prefix_ignore_case("DIGITAL MEDIA 1", "digital media"),
+            Some(" 1")
+        );
         assert_eq!(strip_prefix_ignore_case("dÉsc", "désc"), Some(""));
         assert_eq!(strip_prefix_ignore_case("cd", "cdx"), None);
         assert_eq!(strip_prefix_ignore_case("é", "e"), None);

@@ -122,7 +122,10 @@ impl ExternalRules {
         if path.is_empty() || !kind.accepts(extensions, path) {
             return None;
         }
-        let mut result = ExternalPathResult { path: path.to_owned(), ..Default::default() };
+        let mut result = ExternalPathResult {
+            path: path.to_owned(),
+            ..Default::default()
+        };
         if let Some(extra) = extra.filter(|e| !e.is_empty()) {
             self.apply_flags(&mut result, extra, languages);
         }
@@ -146,11 +149,19 @@ impl ExternalRules {
                 let token = &slice[delimiter.len_utf8()..];
                 remaining = &remaining[..at];
 
-                if self.default_flags.iter().any(|f| contains_ignore_case(token, f)) {
+                if self
+                    .default_flags
+                    .iter()
+                    .any(|f| contains_ignore_case(token, f))
+                {
                     result.is_default = true;
                     continue;
                 }
-                if self.forced_flags.iter().any(|f| contains_ignore_case(token, f)) {
+                if self
+                    .forced_flags
+                    .iter()
+                    .any(|f| contains_ignore_case(token, f))
+                {
                     result.is_forced = true;
                     continue;
                 }
@@ -162,7 +173,11 @@ impl ExternalRules {
                         result.is_hearing_impaired = true;
                         result.language = Some(code);
                     }
-                    _ if self.hearing_impaired_flags.iter().any(|f| eq_ignore_case(token, f)) => {
+                    _ if self
+                        .hearing_impaired_flags
+                        .iter()
+                        .any(|f| eq_ignore_case(token, f)) =>
+                    {
                         result.is_hearing_impaired = true;
                     }
                     _ => title.insert_str(0, slice),
@@ -221,16 +236,52 @@ mod tests {
             (".hi", (None, Some("hin"), false, false, false)),
             (".fr.en", (Some("fr"), Some("eng"), false, false, false)),
             (".en.fr", (Some("en"), Some("fre"), false, false, false)),
-            (".title.en.fr", (Some("title.en"), Some("fre"), false, false, false)),
-            (".Title Goes Here", (Some("Title Goes Here"), None, false, false, false)),
-            (".Title.with.Separator", (Some("Title.with.Separator"), None, false, false, false)),
-            (".title.en.default.forced", (Some("title"), Some("eng"), true, true, false)),
-            (".forced.default.en.title", (Some("title"), Some("eng"), true, true, false)),
-            (".sdh.en.title", (Some("title"), Some("eng"), false, false, true)),
-            (".en.cc.title", (Some("title"), Some("eng"), false, false, true)),
-            (".hi.en.title", (Some("title"), Some("eng"), false, false, true)),
-            (".en.hi.title", (Some("title"), Some("eng"), false, false, true)),
-            (".Subs for Chinese Audio.eng", (Some("Subs for Chinese Audio"), Some("eng"), false, false, false)),
+            (
+                ".title.en.fr",
+                (Some("title.en"), Some("fre"), false, false, false),
+            ),
+            (
+                ".Title Goes Here",
+                (Some("Title Goes Here"), None, false, false, false),
+            ),
+            (
+                ".Title.with.Separator",
+                (Some("Title.with.Separator"), None, false, false, false),
+            ),
+            (
+                ".title.en.default.forced",
+                (Some("title"), Some("eng"), true, true, false),
+            ),
+            (
+                ".forced.default.en.title",
+                (Some("title"), Some("eng"), true, true, false),
+            ),
+            (
+                ".sdh.en.title",
+                (Some("title"), Some("eng"), false, false, true),
+            ),
+            (
+                ".en.cc.title",
+                (Some("title"), Some("eng"), false, false, true),
+            ),
+            (
+                ".hi.en.title",
+                (Some("title"), Some("eng"), false, false, true),
+            ),
+            (
+                ".en.hi.title",
+                (Some("title"), Some("eng"), false, false, true),
+            ),
+            (
+                ".Subs for Chinese Audio.eng",
+                (
+                    Some("Subs for Chinese Audio"),
+                    Some("eng"),
+                    false,
+                    false,
+                    false,
+                ),
+            ),
             ("noseparator", (None, None, false, false, false)),
             ("..", (Some("."), None, false, false, false)),
         ];
@@ -241,7 +292,11 @@ mod tests {
                 .expect("subtitle extension");
             assert_eq!(r.title.as_deref(), *title, "{tokens:?}");
             assert_eq!(r.language.as_deref(), *lang, "{tokens:?}");
-            assert_eq!((r.is_default, r.is_forced, r.is_hearing_impaired), (*def, *forced, *hi), "{tokens:?}");
+            assert_eq!(
+                (r.is_default, r.is_forced, r.is_hearing_impaired),
+                (*def, *forced, *hi),
+                "{tokens:?}"
+            );
         }
     }
 
@@ -250,7 +305,10 @@ mod tests {
         let rules = ExternalRules::default();
         let ext = MediaExtensions::default();
         let parse = |extra: &str| {
-            rules.parse_file(&ext, ExternalKind::Subtitle, "a.srt", Some(extra)).unwrap().language
+            rules
+                .parse_file(&ext, ExternalKind::Subtitle, "a.srt", Some(extra))
+                .unwrap()
+                .language
         };
         assert_eq!(parse(".fr").as_deref(), Some("fra"));
         assert_eq!(parse(".de.forced").as_deref(), Some("deu"));
@@ -276,8 +334,14 @@ mod tests {
     #[test]
     fn candidates_belong_by_prefix_and_dot() {
         assert_eq!(flags_string("/m/Movie.mkv", "/m/Movie.srt"), Some(""));
-        assert_eq!(flags_string("/m/Movie.mkv", "/m/movie.eng.srt"), Some(".eng"));
-        assert_eq!(flags_string("/m/Movie.mkv", "/m/Movie.Title.en.sdh.srt"), Some(".Title.en.sdh"));
+        assert_eq!(
+            flags_string("/m/Movie.mkv", "/m/movie.eng.srt"),
+            Some(".eng")
+        );
+        assert_eq!(
+            flags_string("/m/Movie.mkv", "/m/Movie.Title.en.sdh.srt"),
+            Some(".Title.en.sdh")
+        );
         assert_eq!(flags_string("/m/Movie.mkv", "/m/Movie2.srt"), None);
         assert_eq!(flags_string("/m/Movie.mkv", "/m/Movie-en.srt"), None);
         assert_eq!(flags_string("/m/Movie.mkv", "/m/Mov.srt"), None);
@@ -288,7 +352,12 @@ mod tests {
             &ext,
             ExternalKind::Subtitle,
             "/m/Movie.mkv",
-            &["/m/Movie.en.srt", "/m/Movie.mkv", "/m/Movie2.srt", "/m/Movie.de.forced.ass"],
+            &[
+                "/m/Movie.en.srt",
+                "/m/Movie.mkv",
+                "/m/Movie2.srt",
+                "/m/Movie.de.forced.ass",
+            ],
         );
         let langs: Vec<_> = found.iter().map(|r| r.language.as_deref()).collect();
         assert_eq!(langs, [Some("eng"), Some("deu")]);

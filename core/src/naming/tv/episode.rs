@@ -272,7 +272,9 @@ fn read(path: &str, e: &EpisodeExpression) -> Reading {
             r.success = true;
             loose_date(&caps, whole)
         } else {
-            e.date_formats.iter().find_map(|f| parse_exact_date(whole, f))
+            e.date_formats
+                .iter()
+                .find_map(|f| parse_exact_date(whole, f))
         };
         if let Some((y, m, d)) = date {
             r.year = Some(y);
@@ -292,7 +294,11 @@ fn read(path: &str, e: &EpisodeExpression) -> Reading {
                 r.ending_episode_number = dotnet_parse_int(end.as_str());
             }
         }
-        r.series_name = Some(caps.name("seriesname").map_or("", |m| m.as_str()).to_owned());
+        r.series_name = Some(
+            caps.name("seriesname")
+                .map_or("", |m| m.as_str())
+                .to_owned(),
+        );
         r.success = r.episode_number.is_some();
     } else {
         r.season_number = caps.get(1).and_then(|m| dotnet_parse_int(m.as_str()));
@@ -384,7 +390,10 @@ fn date_series_name(path: &str, date_start: usize) -> Option<String> {
 /// Fills the series name and the ending episode number from the other named expressions.
 fn fill_additional(rules: &TvRules, path: &str, info: &mut EpisodePathResult) {
     let episode = rules.episode_expressions.iter().filter(|e| e.is_named);
-    let multi = rules.multiple_episode_expressions.iter().filter(|e| e.is_named);
+    let multi = rules
+        .multiple_episode_expressions
+        .iter()
+        .filter(|e| e.is_named);
     let expressions: Vec<&EpisodeExpression> = if is_empty_name(&info.series_name) {
         episode.chain(multi).collect()
     } else {
@@ -449,12 +458,14 @@ pub fn parse_episode_path(
         fill_additional(rules, path, &mut result);
         if let Some(name) = result.series_name.as_mut() {
             if !name.is_empty() {
-                *name = name
-                    .trim()
-                    .trim_matches(['_', '.', '-'])
-                    .trim()
-                    .to_owned();
+                *name = name.trim().trim_matches(['_', '.', '-']).trim().to_owned();
             }
+        }
+    }
+    // A range ends after it starts: `S03E21 - E2` is episode 21 with the title "E²".
+    if let (Some(start), Some(end)) = (result.episode_number, result.ending_episode_number) {
+        if end < start {
+            result.ending_episode_number = None;
         }
     }
     result
@@ -539,10 +550,22 @@ mod tests {
     use super::*;
 
     fn parse(path: &str) -> EpisodePathResult {
-        parse_episode_path(&NamingOptions::default(), path, false, ExpressionFilter::default(), true)
+        parse_episode_path(
+            &NamingOptions::default(),
+            path,
+            false,
+            ExpressionFilter::default(),
+            true,
+        )
     }
 
-    type Row = (&'static str, Option<&'static str>, Option<i32>, Option<i32>, Option<i32>);
+    type Row = (
+        &'static str,
+        Option<&'static str>,
+        Option<i32>,
+        Option<i32>,
+        Option<i32>,
+    );
 
     /// Upstream rows beyond the sampled vectors: (path, series, season, episode, ending).
     #[test]
@@ -571,6 +594,10 @@ mod tests {
             ("Season 2/2. Infestation.avi", None, None, Some(2), None),
             ("2016/Season s2016e1.mp4", Some("Season"), Some(2016), Some(1), None),
             ("Series/1-12 - The Woman.mp4", Some(""), Some(1), Some(12), Some(12)),
+            // A range that ends before it starts is an episode title (Star Trek's "E²").
+            ("Season 03/Star Trek Enterprise (2001) - S03E21 - E2 (1080p BluRay x265).mkv", Some("Star Trek Enterprise (2001)"), Some(3), Some(21), None),
+            ("Season 02/Series Name (2001) - S02E10 - E5 [WEBRip-1080p].mkv", Some("Series Name (2001)"), Some(2), Some(10), None),
+            ("Season 1/Show S01E01 - E02.mkv", Some("Show"), Some(1), Some(1), Some(2)),
         ];
         for (path, series, season, episode, ending) in rows {
             let r = parse(path);
@@ -600,7 +627,10 @@ mod tests {
         );
         // Backslashes are not path separators for the resolver's extension check.
         let e = resolve_episode(&opts, "C:\\TV\\Show\\Show S01E02.mkv", false, f, true).unwrap();
-        assert_eq!((e.container.as_deref(), e.episode_number), (Some("mkv"), Some(2)));
+        assert_eq!(
+            (e.container.as_deref(), e.episode_number),
+            (Some("mkv"), Some(2))
+        );
     }
 
     #[test]
@@ -610,34 +640,63 @@ mod tests {
         assert!(!parse("/tv/Show 1927x02.mkv").success);
         assert_eq!(parse("/tv/Show S1928E02.mkv").season_number, Some(1928));
         // Absolute-only parsing skips `name_102`.
-        let abs = ExpressionFilter { supports_absolute_numbers: Some(true), ..Default::default() };
+        let abs = ExpressionFilter {
+            supports_absolute_numbers: Some(true),
+            ..Default::default()
+        };
         let r = parse_episode_path(&opts, "/server/anything_102.mp4", false, abs, true);
         assert_ne!((r.season_number, r.episode_number), (Some(1), Some(2)));
-        let named = ExpressionFilter { is_named: Some(true), is_optimistic: Some(true), ..Default::default() };
+        let named = ExpressionFilter {
+            is_named: Some(true),
+            is_optimistic: Some(true),
+            ..Default::default()
+        };
         let r = parse_episode_path(&opts, "/test/01-03.avi", false, named, true);
-        assert_eq!((r.success, r.episode_number, r.ending_episode_number), (true, Some(1), Some(3)));
+        assert_eq!(
+            (r.success, r.episode_number, r.ending_episode_number),
+            (true, Some(1), Some(3))
+        );
     }
 
     #[test]
     fn daily_episodes() {
         let rows: &[(&str, &str, i32, i32, i32)] = &[
             ("/server/anything_1996-11-14.mp4", "anything", 1996, 11, 14),
-            ("/server/Jeopardy 2023 07 14 HDTV x264 AC3.mkv", "Jeopardy", 2023, 7, 14),
+            (
+                "/server/Jeopardy 2023 07 14 HDTV x264 AC3.mkv",
+                "Jeopardy",
+                2023,
+                7,
+                14,
+            ),
             // Nice to have (upstream TODO rows).
             ("/server/anything_14.11.1996.mp4", "anything", 1996, 11, 14),
-            ("/server/A Daily Show - (2015-01-15) - Episode Name - [720p].mkv", "A Daily Show", 2015, 1, 15),
+            (
+                "/server/A Daily Show - (2015-01-15) - Episode Name - [720p].mkv",
+                "A Daily Show",
+                2015,
+                1,
+                15,
+            ),
         ];
         for (path, series, y, m, d) in rows {
             let r = parse(path);
             assert!(r.success && r.is_by_date, "{path}");
             assert_eq!(r.series_name.as_deref(), Some(*series), "{path}");
-            assert_eq!((r.year, r.month, r.day), (Some(*y), Some(*m), Some(*d)), "{path}");
+            assert_eq!(
+                (r.year, r.month, r.day),
+                (Some(*y), Some(*m), Some(*d)),
+                "{path}"
+            );
             assert_eq!((r.season_number, r.episode_number), (None, None), "{path}");
         }
         // An impossible date is not an air date.
         let r = parse("/server/Show 2019-02-30.mkv");
         assert!(!r.is_by_date);
-        assert_eq!(parse_exact_date("2020-02-29", "yyyy-MM-dd"), Some((2020, 2, 29)));
+        assert_eq!(
+            parse_exact_date("2020-02-29", "yyyy-MM-dd"),
+            Some((2020, 2, 29))
+        );
         assert_eq!(parse_exact_date("2021-02-29", "yyyy-MM-dd"), None);
         assert_eq!(parse_exact_date("2021.02-28", "yyyy.MM.dd"), None);
         assert_eq!(parse_exact_date("0000-01-01", "yyyy-MM-dd"), None);
@@ -657,7 +716,11 @@ mod tests {
             if let Some(s) = series {
                 assert_eq!(r.series_name.as_deref(), Some(*s), "{path}");
             }
-            assert_eq!((r.season_number, r.episode_number), (*season, *episode), "{path}");
+            assert_eq!(
+                (r.season_number, r.episode_number),
+                (*season, *episode),
+                "{path}"
+            );
         }
     }
 
@@ -699,7 +762,13 @@ mod tests {
             for dir in [false, true] {
                 let _ = parse_episode_path(&opts, input, dir, ExpressionFilter::default(), true);
                 let _ = resolve_episode(&opts, input, dir, ExpressionFilter::default(), true);
-                let _ = parse_episode_path(&opts, &format!("/tv/{input}.mkv"), dir, ExpressionFilter::default(), true);
+                let _ = parse_episode_path(
+                    &opts,
+                    &format!("/tv/{input}.mkv"),
+                    dir,
+                    ExpressionFilter::default(),
+                    true,
+                );
             }
         }
         let r = parse("Show S99999999999E99999999999.mkv");

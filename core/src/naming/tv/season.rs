@@ -7,9 +7,28 @@ use crate::naming::{compile, path, NamingOptions};
 
 /// The season keywords of conventions 3d, matched ignoring case (in Jellyfin's order).
 pub const SEASON_KEYWORDS: &[&str] = &[
-    "시즌", "シーズン", "сезон", "season", "sæson", "saison", "staffel", "series", "stagione",
-    "säsong", "seizoen", "seasong", "sezon", "sezona", "sezóna", "sezonul", "série", "séria",
-    "serie", "seria", "temporada", "kausi",
+    "시즌",
+    "シーズン",
+    "сезон",
+    "season",
+    "sæson",
+    "saison",
+    "staffel",
+    "series",
+    "stagione",
+    "säsong",
+    "seizoen",
+    "seasong",
+    "sezon",
+    "sezona",
+    "sezóna",
+    "sezonul",
+    "série",
+    "séria",
+    "serie",
+    "seria",
+    "temporada",
+    "kausi",
 ];
 
 /// The compiled season folder expressions.
@@ -165,7 +184,10 @@ fn season_number(
             if is_mixed_library && !is_match(&re.keyword, file_name) {
                 return (None, false);
             }
-            return match caps.name("seasonnumber").and_then(|m| dotnet_parse_int(m.as_str())) {
+            return match caps
+                .name("seasonnumber")
+                .and_then(|m| dotnet_parse_int(m.as_str()))
+            {
                 Some(n) => (Some(n), true),
                 None => (None, false),
             };
@@ -211,14 +233,34 @@ mod tests {
             ("/Drive/Season 02", "/Drive", Some(2), true),
             ("/Drive/Seinfeld - S02", "/Drive", Some(2), true),
             ("/Drive/Season 7 (2016)", "/Drive", Some(7), true),
-            ("/Drive/Stargate SG-1/Season 1", "/Drive/Stargate SG-1", Some(1), true),
+            (
+                "/Drive/Stargate SG-1/Season 1",
+                "/Drive/Stargate SG-1",
+                Some(1),
+                true,
+            ),
             ("/Drive/Season (8)", "/Drive", None, false),
             ("/Drive/3.Staffel", "/Drive", Some(3), true),
             ("/Drive/Episode 1 Season 2", "/Drive", None, false),
-            ("/Drive/Drive.S01.2160p.WEB-DL.DDP5.1.H.265-XXXX", "/Drive", Some(1), true),
-            ("The Wonder Years/The.Wonder.Years.S04.1080p.PDTV.x264-JCH", "/The Wonder Years", Some(4), true),
+            (
+                "/Drive/Drive.S01.2160p.WEB-DL.DDP5.1.H.265-XXXX",
+                "/Drive",
+                Some(1),
+                true,
+            ),
+            (
+                "The Wonder Years/The.Wonder.Years.S04.1080p.PDTV.x264-JCH",
+                "/The Wonder Years",
+                Some(4),
+                true,
+            ),
             ("/Drive/Seinfeld Season 2", "/Drive", None, false),
-            ("/Drive/Seinfeld/Seinfeld Season 2", "/Drive/Seinfeld/", Some(2), true),
+            (
+                "/Drive/Seinfeld/Seinfeld Season 2",
+                "/Drive/Seinfeld/",
+                Some(2),
+                true,
+            ),
         ];
         check(rows, true, true);
     }
@@ -226,13 +268,48 @@ mod tests {
     #[test]
     fn mixed_library_rows() {
         let rows: &[Row] = &[
-            ("/Drive/300 Collection/300 (2006)", "/Drive/300 Collection", None, false),
-            ("/Drive/300 Collection/1", "/Drive/300 Collection", None, false),
-            ("/Drive/28 Years Later Collection/28 Days Later", "/Drive/28 Years Later Collection", None, false),
-            ("/Drive/28 Years Later Collection/28 Weeks Later (2007)", "/Drive/28 Years Later Collection", None, false),
-            ("/Drive/300 Collection/Season 1", "/Drive/300 Collection", Some(1), true),
-            ("/Drive/28 Years Later Collection/Season 01", "/Drive/28 Years Later Collection", Some(1), true),
-            ("/Drive/300 Collection/specials", "/Drive/300 Collection", None, false),
+            (
+                "/Drive/300 Collection/300 (2006)",
+                "/Drive/300 Collection",
+                None,
+                false,
+            ),
+            (
+                "/Drive/300 Collection/1",
+                "/Drive/300 Collection",
+                None,
+                false,
+            ),
+            (
+                "/Drive/28 Years Later Collection/28 Days Later",
+                "/Drive/28 Years Later Collection",
+                None,
+                false,
+            ),
+            (
+                "/Drive/28 Years Later Collection/28 Weeks Later (2007)",
+                "/Drive/28 Years Later Collection",
+                None,
+                false,
+            ),
+            (
+                "/Drive/300 Collection/Season 1",
+                "/Drive/300 Collection",
+                Some(1),
+                true,
+            ),
+            (
+                "/Drive/28 Years Later Collection/Season 01",
+                "/Drive/28 Years Later Collection",
+                Some(1),
+                true,
+            ),
+            (
+                "/Drive/300 Collection/specials",
+                "/Drive/300 Collection",
+                None,
+                false,
+            ),
         ];
         check(rows, false, false);
     }
@@ -242,8 +319,25 @@ mod tests {
         let opts = NamingOptions::default();
         let long = "Season 1 ".repeat(1_200);
         let digits = "9".repeat(10_000);
-        for p in ["", "/", "\\", "S", "Season", "ß", "İ", long.as_str(), digits.as_str()] {
-            for parent in [None, Some(""), Some("/"), Some("---"), Some("İstanbul"), Some(p)] {
+        for p in [
+            "",
+            "/",
+            "\\",
+            "S",
+            "Season",
+            "ß",
+            "İ",
+            long.as_str(),
+            digits.as_str(),
+        ] {
+            for parent in [
+                None,
+                Some(""),
+                Some("/"),
+                Some("---"),
+                Some("İstanbul"),
+                Some(p),
+            ] {
                 let _ = parse_season_path(&opts, p, parent, true, true);
                 let _ = parse_season_path(&opts, p, parent, false, false);
             }

@@ -47,7 +47,9 @@ pub fn parse_series_path(opts: &NamingOptions, path: &str) -> SeriesPathResult {
             continue;
         }
         let name = caps.name("seriesname").map_or("", |m| m.as_str());
-        let has_season = caps.name("seasonnumber").is_some_and(|m| !m.as_str().is_empty());
+        let has_season = caps
+            .name("seasonnumber")
+            .is_some_and(|m| !m.as_str().is_empty());
         if !name.is_empty() && has_season {
             return SeriesPathResult {
                 success: true,
@@ -166,9 +168,13 @@ impl SeriesStatus {
 /// `Canceled` (ended).
 pub fn parse_series_status(s: &str) -> Option<SeriesStatus> {
     let t = s.trim();
-    let by_name = [SeriesStatus::Continuing, SeriesStatus::Ended, SeriesStatus::Unreleased]
-        .into_iter()
-        .find(|v| v.name().eq_ignore_ascii_case(t));
+    let by_name = [
+        SeriesStatus::Continuing,
+        SeriesStatus::Ended,
+        SeriesStatus::Unreleased,
+    ]
+    .into_iter()
+    .find(|v| v.name().eq_ignore_ascii_case(t));
     if by_name.is_some() {
         return by_name;
     }
@@ -208,7 +214,10 @@ mod tests {
             assert!(r.success, "{path}");
             assert_eq!(r.series_name.as_deref(), Some(name), "{path}");
         }
-        assert_eq!(parse_series_path(&opts, "The Show"), SeriesPathResult::default());
+        assert_eq!(
+            parse_series_path(&opts, "The Show"),
+            SeriesPathResult::default()
+        );
     }
 
     #[test]
@@ -218,15 +227,39 @@ mod tests {
             ("The.Show.S01", "The Show", None),
             ("The.Show.P.I.S01", "The Show P.I", None),
             ("/some/path/The Show", "The Show", None),
-            ("/some/path/The Show s02e10 the episode 720p hdtv", "The Show", None),
+            (
+                "/some/path/The Show s02e10 the episode 720p hdtv",
+                "The Show",
+                None,
+            ),
             ("/some/path/1923 (2022)", "1923", Some(2022)),
-            ("/tv/The Grand Tour (2016) [tvdbid-314087]", "The Grand Tour", Some(2016)),
-            ("/some/path/Marvel's Agents of S.H.I.E.L.D.", "Marvel's Agents of S.H.I.E.L.D.", None),
-            ("Marvel's.Agents.of.S.H.I.E.L.D.", "Marvel's Agents of S.H.I.E.L.D.", None),
+            (
+                "/tv/The Grand Tour (2016) [tvdbid-314087]",
+                "The Grand Tour",
+                Some(2016),
+            ),
+            (
+                "/some/path/Marvel's Agents of S.H.I.E.L.D.",
+                "Marvel's Agents of S.H.I.E.L.D.",
+                None,
+            ),
+            (
+                "Marvel's.Agents.of.S.H.I.E.L.D.",
+                "Marvel's Agents of S.H.I.E.L.D.",
+                None,
+            ),
             ("The.Show.S.H.O.W", "The Show S.H.O.W", None),
             ("/some/path/Dawson's Creek", "Dawson's Creek", None),
-            ("/media/Bunker.S03.1080p.PULSAR.WEB-DL.DDP5.1.Atmos.H.264-showWEB", "Bunker", None),
-            ("/media/Outer.Colony.S01.1080p.NOVA.WEB-DL.DDP5.1.H.264.HUN.ENG-QUASAR", "Outer Colony", None),
+            (
+                "/media/Bunker.S03.1080p.PULSAR.WEB-DL.DDP5.1.Atmos.H.264-showWEB",
+                "Bunker",
+                None,
+            ),
+            (
+                "/media/Outer.Colony.S01.1080p.NOVA.WEB-DL.DDP5.1.H.264.HUN.ENG-QUASAR",
+                "Outer Colony",
+                None,
+            ),
             ("", "", None),
             ("/tv/", "", None),
         ];
@@ -282,7 +315,15 @@ mod tests {
         let opts = NamingOptions::default();
         let long = "The.Show.".repeat(1_100);
         let dotted = "a.".repeat(5_000);
-        for p in ["", "/", "(", "(2022)", "é (20٢2)", long.as_str(), dotted.as_str()] {
+        for p in [
+            "",
+            "/",
+            "(",
+            "(2022)",
+            "é (20٢2)",
+            long.as_str(),
+            dotted.as_str(),
+        ] {
             let _ = resolve_series(&opts, p);
             let _ = parse_series_path(&opts, p);
             let _ = parse_series_status(p);
