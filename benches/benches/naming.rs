@@ -44,13 +44,20 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.bench_function("classify", |b| {
-        b.iter(|| paths.iter().map(|p| classify(&opts, black_box(p))).sum::<usize>())
+        b.iter(|| {
+            paths
+                .iter()
+                .map(|p| classify(&opts, black_box(p)))
+                .sum::<usize>()
+        })
     });
     group.bench_function("video_resolve_all", |b| {
         b.iter(|| {
             paths
                 .iter()
-                .filter_map(|p| video::resolve(&opts, black_box(p), false, ResolveOptions::default()))
+                .filter_map(|p| {
+                    video::resolve(&opts, black_box(p), false, ResolveOptions::default())
+                })
                 .count()
         })
     });

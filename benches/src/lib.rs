@@ -24,13 +24,15 @@ pub fn path_mix(n: usize) -> Vec<String> {
         state ^= state << 17;
         state
     };
-    let mut title = |next: &mut dyn FnMut() -> u64, sep: &str| {
+    let title = |next: &mut dyn FnMut() -> u64, sep: &str| {
         let words = 1 + (next() % 3) as usize;
         (0..words)
             .map(|_| {
                 let w = WORDS[(next() % WORDS.len() as u64) as usize];
                 let mut c = w.chars();
-                c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
             })
             .collect::<Vec<_>>()
             .join(sep)
@@ -64,7 +66,10 @@ pub fn path_mix(n: usize) -> Vec<String> {
             }
             7 => {
                 let t = title(&mut next, " ");
-                format!("/media/anime/{t}/[Group] {t} - {:02} [1080p].mkv", episode + 100)
+                format!(
+                    "/media/anime/{t}/[Group] {t} - {:02} [1080p].mkv",
+                    episode + 100
+                )
             }
             _ => {
                 let a = title(&mut next, " ");

@@ -67,7 +67,13 @@ impl Naming {
 
     /// Parses an episode file path; `None` when it is not a video.
     pub fn episode(&self, path: String) -> Option<EpisodeName> {
-        let e = resolve_episode(&self.options, &path, false, ExpressionFilter::default(), true)?;
+        let e = resolve_episode(
+            &self.options,
+            &path,
+            false,
+            ExpressionFilter::default(),
+            true,
+        )?;
         Some(EpisodeName {
             series_name: e.series_name,
             season: e.season_number,
@@ -87,7 +93,9 @@ mod tests {
         let v = n.video("/m/Heat (1995)/Heat (1995).mkv".into()).unwrap();
         assert_eq!((v.name.as_str(), v.year), ("Heat", Some(1995)));
         assert!(n.video("/m/notes.txt".into()).is_none());
-        let e = n.episode("/tv/Show/Season 1/Show S01E02.mkv".into()).unwrap();
+        let e = n
+            .episode("/tv/Show/Season 1/Show S01E02.mkv".into())
+            .unwrap();
         assert_eq!((e.season, e.episode), (Some(1), Some(2)));
     }
 }

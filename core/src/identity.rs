@@ -74,6 +74,9 @@ mod tests {
         fs::write(dir.path().join(FILE_NAME), "garbage").unwrap();
         let err = ServerIdentity::load_or_create(dir.path()).unwrap_err();
         assert!(matches!(err, Error::InvalidState { .. }));
-        assert_eq!(fs::read_to_string(dir.path().join(FILE_NAME)).unwrap(), "garbage");
+        assert_eq!(
+            fs::read_to_string(dir.path().join(FILE_NAME)).unwrap(),
+            "garbage"
+        );
     }
 }

@@ -7,13 +7,23 @@ mod harness;
 /// file must hold as many cases as the harness counted (none silently skipped).
 #[test]
 fn naming_vectors_all_pass() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/naming/cases.json");
-    let text = std::fs::read_to_string(&path).expect("../shared/naming/cases.json next to the repository");
-    let total = serde_json::from_str::<serde_json::Value>(&text).unwrap()["cases"].as_array().unwrap().len();
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/naming/cases.json");
+    let text =
+        std::fs::read_to_string(&path).expect("../shared/naming/cases.json next to the repository");
+    let total = serde_json::from_str::<serde_json::Value>(&text).unwrap()["cases"]
+        .as_array()
+        .unwrap()
+        .len();
     let summary = harness::run_file(&path).unwrap();
     for f in &summary.failures {
         eprintln!("{f}\n");
     }
-    assert_eq!(summary.failures.len(), 0, "{} naming cases failed", summary.failures.len());
+    assert_eq!(
+        summary.failures.len(),
+        0,
+        "{} naming cases failed",
+        summary.failures.len()
+    );
     assert_eq!(summary.passed, total);
 }

@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = tv::resolve_series(o, s);
     let _ = tv::parse_series_status(s);
     let _ = audio::resolve_audiobook_file(o, s);
-    let _ = book::parse_book_file_name(s);
+    let _ = book::parse_book_file_name(o, s);
     let _ = provider_ids::find_imdb_id(s);
     let _ = provider_ids::find_provider_id(s, "tmdbid");
     let _ = ignore::DotIgnore::parse(s).is_ignored(s, false);

@@ -61,7 +61,12 @@ impl Server {
         response
     }
 
-    fn route<B>(&self, method: &Method, path: &str, req: &Request<B>) -> Result<Response<Body>, Error> {
+    fn route<B>(
+        &self,
+        method: &Method,
+        path: &str,
+        req: &Request<B>,
+    ) -> Result<Response<Body>, Error> {
         let get = method == Method::GET || method == Method::HEAD;
         match path {
             "/system/ping" => {

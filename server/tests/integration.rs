@@ -66,17 +66,31 @@ fn start(data_dir: &std::path::Path) -> Running {
         });
     });
     let addr = addr_rx.recv().unwrap();
-    Running { addr, stop: Some(tx), thread: Some(thread), id }
+    Running {
+        addr,
+        stop: Some(tx),
+        thread: Some(thread),
+        id,
+    }
 }
 
 #[test]
 fn ping_answers_on_any_casing_and_legacy_prefix() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path());
-    for path in ["/System/Ping", "/system/ping", "/SYSTEM/PING/", "/emby/System/Ping"] {
+    for path in [
+        "/System/Ping",
+        "/system/ping",
+        "/SYSTEM/PING/",
+        "/emby/System/Ping",
+    ] {
         let (status, head, body) = http(s.addr, "GET", path);
         assert_eq!(status, 200, "{path}");
-        assert!(head.to_ascii_lowercase().contains("content-type: application/json"), "{head}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: application/json"),
+            "{head}"
+        );
         assert_eq!(body, "\"Jellyfin Server\"");
     }
     assert_eq!(http(s.addr, "POST", "/System/Ping").0, 200);
@@ -96,9 +110,14 @@ fn public_info_shape_and_stable_id() {
         assert_eq!(v["LocalAddress"], format!("http://{}", s.addr));
         let id = v["Id"].as_str().unwrap();
         assert_eq!(id.len(), 32);
-        assert!(id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(id
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         let version = v["Version"].as_str().unwrap();
-        assert!(version.split('.').all(|p| p.parse::<u32>().is_ok()), "{version}");
+        assert!(
+            version.split('.').all(|p| p.parse::<u32>().is_ok()),
+            "{version}"
+        );
         first_id = id.to_owned();
         // The JSON shape is the compatibility contract: snapshot it with volatile values masked.
         let mut masked = v.clone();
@@ -132,7 +151,13 @@ fn binary_starts_and_stops_cleanly_on_signals() {
             l.local_addr().unwrap().port()
         };
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jellyfin-server"))
-            .args(["--data-dir", dir.path().to_str().unwrap(), "--bind", "127.0.0.1", "--port"])
+            .args([
+                "--data-dir",
+                dir.path().to_str().unwrap(),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+            ])
             .arg(port.to_string())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

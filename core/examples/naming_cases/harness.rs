@@ -33,10 +33,18 @@ pub fn run_file(path: &Path) -> Result<Summary, String> {
         .and_then(Value::as_array)
         .ok_or_else(|| format!("{}: no \"cases\" array", path.display()))?;
     let defaults = NamingOptions::default();
-    let mut summary = Summary { passed: 0, failures: Vec::new() };
+    let mut summary = Summary {
+        passed: 0,
+        failures: Vec::new(),
+    };
     for case in cases {
-        let id = case.get("id").and_then(Value::as_str).unwrap_or("<no id>").to_owned();
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_case(case, &defaults)));
+        let id = case
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("<no id>")
+            .to_owned();
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_case(case, &defaults)));
         let problems = match outcome {
             Ok(p) => p,
             Err(_) => vec!["PANIC while running the case".to_owned()],
@@ -59,9 +67,18 @@ pub fn run_file(path: &Path) -> Result<Summary, String> {
 fn run_case(case: &Value, defaults: &NamingOptions) -> Vec<String> {
     let api = case.get("api").and_then(Value::as_str).unwrap_or("");
     let empty = Map::new();
-    let input = case.get("input").and_then(Value::as_object).unwrap_or(&empty);
-    let expect = case.get("expect").and_then(Value::as_object).unwrap_or(&empty);
-    let compare = case.get("compare").and_then(Value::as_object).unwrap_or(&empty);
+    let input = case
+        .get("input")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let expect = case
+        .get("expect")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let compare = case
+        .get("compare")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     let mut c = Check::new(input, expect, compare);
     let handled = video::run(api, &mut c, defaults)
         || tv::run(api, &mut c, defaults)
@@ -82,8 +99,18 @@ pub struct Check<'a> {
 }
 
 impl<'a> Check<'a> {
-    fn new(input: &'a Map<String, Value>, expect: &'a Map<String, Value>, compare: &'a Map<String, Value>) -> Self {
-        Self { input, expect, compare, checked: BTreeSet::new(), problems: Vec::new() }
+    fn new(
+        input: &'a Map<String, Value>,
+        expect: &'a Map<String, Value>,
+        compare: &'a Map<String, Value>,
+    ) -> Self {
+        Self {
+            input,
+            expect,
+            compare,
+            checked: BTreeSet::new(),
+            problems: Vec::new(),
+        }
     }
 
     /// A string input field (`None` when absent or null).
@@ -97,7 +124,10 @@ impl<'a> Check<'a> {
     }
 
     pub fn is_directory(&self) -> bool {
-        self.input.get("is_directory").and_then(Value::as_bool).unwrap_or(false)
+        self.input
+            .get("is_directory")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
 
     /// An option from `input.options`.
@@ -114,7 +144,11 @@ impl<'a> Check<'a> {
         self.input
             .get(key)
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -130,12 +164,19 @@ impl<'a> Check<'a> {
 
     /// Compares `actual` with `expect[key]` when the case asserts `key`.
     pub fn field(&mut self, key: &str, actual: impl Into<Value>) {
-        let Some(expected) = self.expect.get(key) else { return };
+        let Some(expected) = self.expect.get(key) else {
+            return;
+        };
         self.checked.insert(key.to_owned());
         let actual = actual.into();
-        let mode = self.compare.get(key).and_then(Value::as_str).unwrap_or("exact");
+        let mode = self
+            .compare
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("exact");
         if !values_match(expected, &actual, mode) {
-            self.problems.push(format!("{key}: expected {expected}, got {actual}"));
+            self.problems
+                .push(format!("{key}: expected {expected}, got {actual}"));
         }
     }
 
@@ -147,7 +188,8 @@ impl<'a> Check<'a> {
     fn finish(mut self) -> Vec<String> {
         for key in self.expect.keys() {
             if !self.checked.contains(key) {
-                self.problems.push(format!("{key}: expected field not checked by the harness"));
+                self.problems
+                    .push(format!("{key}: expected field not checked by the harness"));
             }
         }
         self.problems

@@ -22,7 +22,11 @@ fn main() {
                     println!("{f}\n");
                 }
             }
-            println!("{} passed, {} failed", summary.passed, summary.failures.len());
+            println!(
+                "{} passed, {} failed",
+                summary.passed,
+                summary.failures.len()
+            );
             if !summary.failures.is_empty() {
                 std::process::exit(1);
             }

@@ -1,12 +1,10 @@
 //! Books and comics (conventions 7c): what a book file name (without extension) says about the
 //! book's name, series, index and year, and a comic's volume (`vNN`) and chapter (`cNN`).
 
-use std::sync::OnceLock;
-
 use fancy_regex::Regex;
 
 use super::audio::DOTNET_END;
-use super::{compile, parse_i32};
+use super::{compile, parse_i32, NamingOptions};
 
 /// What a book file name says.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -24,7 +22,7 @@ pub struct BookFileNameInfo {
 }
 
 /// Compiled book expressions. The name forms are constants of this crate; build the rules once
-/// ([`BookRules::default`]) or use the process-wide copy behind [`parse_book_file_name`].
+/// ([`BookRules::default`], part of `NamingOptions`).
 #[derive(Debug, Clone)]
 pub struct BookRules {
     /// Name forms, tried in order; the first that matches decides.
@@ -64,12 +62,6 @@ impl Default for BookRules {
 }
 
 impl BookRules {
-    /// A process-wide copy of the default rules, compiled on first use.
-    pub fn shared() -> &'static BookRules {
-        static SHARED: OnceLock<BookRules> = OnceLock::new();
-        SHARED.get_or_init(BookRules::default)
-    }
-
     /// Parses a book or comic file name without extension.
     ///
     /// Forms, first match wins: `Series (SeriesYear) #N (of M) (Year)`,
@@ -102,10 +94,10 @@ impl BookRules {
     }
 }
 
-/// Parses a book or comic file name without extension with the default rules; see
+/// Parses a book or comic file name without extension with `opts.book`; see
 /// [`BookRules::parse`].
-pub fn parse_book_file_name(name: &str) -> BookFileNameInfo {
-    BookRules::shared().parse(name)
+pub fn parse_book_file_name(opts: &NamingOptions, name: &str) -> BookFileNameInfo {
+    opts.book.parse(name)
 }
 
 #[cfg(test)]
@@ -237,7 +229,7 @@ mod tests {
             ("99999999999 - Big", (Some("Big"), None, None, None, None)),
         ];
         for (input, (name, series, index, parent, year)) in cases {
-            let r = parse_book_file_name(input);
+            let r = BookRules::default().parse(input);
             assert_eq!(
                 (
                     r.name.as_deref(),
@@ -256,7 +248,7 @@ mod tests {
     fn never_panics() {
         let long = "(#1) ".repeat(3000);
         for s in ["#", "(", " #1", "\n#1\n", "é #é", &long, "\\/"] {
-            let _ = parse_book_file_name(s);
+            let _ = BookRules::default().parse(s);
         }
     }
 }

@@ -69,7 +69,9 @@ impl ExtraType {
 
     /// Parses Jellyfin's name of a type, ignoring case.
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.name().eq_ignore_ascii_case(name))
+        Self::ALL
+            .into_iter()
+            .find(|t| t.name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -219,9 +221,8 @@ pub fn classify(opts: &NamingOptions, path: &str, library_root: Option<&str>) ->
             ExtraRuleKind::DirectoryName => {
                 let dir = path::parent(path).unwrap_or("");
                 path::file_name(dir).eq_ignore_ascii_case(&rule.token)
-                    && !library_root.is_some_and(|root| {
-                        dir.eq_ignore_ascii_case(root.trim_end_matches('/'))
-                    })
+                    && !library_root
+                        .is_some_and(|root| dir.eq_ignore_ascii_case(root.trim_end_matches('/')))
             }
         };
         if matched {

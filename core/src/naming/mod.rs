@@ -37,7 +37,7 @@ pub mod video_list;
 ///
 /// The rule lists are public so that an embedder can adjust them (Jellyfin's tests do the same);
 /// regular expressions are compiled when a rule set is built, never per call.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct NamingOptions {
     /// Recognised file extensions per media kind.
     pub extensions: MediaExtensions,
@@ -47,20 +47,10 @@ pub struct NamingOptions {
     pub tv: tv::TvRules,
     /// Audio rules: album disc folders and audiobooks.
     pub audio: audio::AudioRules,
-    /// External file (subtitle, audio, lyric) flag rules.
+    /// External file (subtitle, audio, lyric) flag rules and the language table.
     pub external: external::ExternalRules,
-}
-
-impl Default for NamingOptions {
-    fn default() -> Self {
-        Self {
-            extensions: MediaExtensions::default(),
-            video: video::VideoRules::default(),
-            tv: tv::TvRules::default(),
-            audio: audio::AudioRules::default(),
-            external: external::ExternalRules::default(),
-        }
-    }
+    /// Book and comic file-name rules.
+    pub book: book::BookRules,
 }
 
 /// Recognised file extensions, lower-case with the leading dot.
@@ -94,9 +84,9 @@ const AUDIO_EXTENSIONS: &[&str] = &[
     ".cue", ".dmf", ".dsf", ".dsm", ".dsp", ".dts", ".dvf", ".eac3", ".ec3", ".far", ".flac",
     ".gdm", ".gsm", ".gym", ".hps", ".imf", ".it", ".m15", ".m4a", ".m4b", ".mac", ".med", ".mka",
     ".mmf", ".mod", ".mogg", ".mp2", ".mp3", ".mpa", ".mpc", ".mpp", ".mp+", ".msv", ".nmf",
-    ".nsf", ".nsv", ".oga", ".ogg", ".okt", ".opus", ".pls", ".ra", ".rf64", ".rm", ".s3m",
-    ".sfx", ".shn", ".sid", ".stm", ".strm", ".ult", ".uni", ".vox", ".wav", ".wma", ".wv", ".xm",
-    ".xsp", ".ymf",
+    ".nsf", ".nsv", ".oga", ".ogg", ".okt", ".opus", ".pls", ".ra", ".rf64", ".rm", ".s3m", ".sfx",
+    ".shn", ".sid", ".stm", ".strm", ".ult", ".uni", ".vox", ".wav", ".wma", ".wv", ".xm", ".xsp",
+    ".ymf",
 ];
 
 const SUBTITLE_EXTENSIONS: &[&str] = &[

@@ -54,7 +54,13 @@ mod tests {
     #[test]
     fn splits_like_dotnet_on_linux() {
         let cases: &[(&str, &str, &str, &str, Option<&str>)] = &[
-            ("/a/b/Movie.2010.mkv", "Movie.2010.mkv", ".mkv", "Movie.2010", Some("/a/b")),
+            (
+                "/a/b/Movie.2010.mkv",
+                "Movie.2010.mkv",
+                ".mkv",
+                "Movie.2010",
+                Some("/a/b"),
+            ),
             ("Movie", "Movie", "", "Movie", None),
             (".mp3", ".mp3", ".mp3", "", None),
             ("C:\\x\\y.avi", "C:\\x\\y.avi", ".avi", "C:\\x\\y", None),

@@ -184,7 +184,10 @@ mod tests {
             (&["Movie 1.mkv", "Movie 2.mkv"], &[]),
             (&["Movie cd1.mkv", "Movie part2.mkv"], &[]),
             (&["Movie cd1.mkv", "Movie cd1.mkv"], &[]),
-            (&["M (Disc 01).mkv", "M (Disc 02).mkv", "M (Disc 03).mkv"], &[3]),
+            (
+                &["M (Disc 01).mkv", "M (Disc 02).mkv", "M (Disc 03).mkv"],
+                &[3],
+            ),
         ];
         for (files, counts) in cases {
             let files: Vec<String> = files.iter().map(|s| s.to_string()).collect();

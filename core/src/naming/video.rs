@@ -340,10 +340,18 @@ mod tests {
     fn name_and_year_table() {
         let opts = NamingOptions::default();
         let cases: &[(&str, &str, Option<i32>)] = &[
-            ("/m/Robin Hood [Multi-Subs] [2018].mkv", "Robin Hood", Some(2018)),
+            (
+                "/m/Robin Hood [Multi-Subs] [2018].mkv",
+                "Robin Hood",
+                Some(2018),
+            ),
             ("/m/After The Sunset - [0004].mkv", "After The Sunset", None),
             ("/m/Movie [tmdbid=123].mp4", "Movie", None),
-            ("/m/My Movie (1997) - Group 2019.mkv", "My Movie", Some(1997)),
+            (
+                "/m/My Movie (1997) - Group 2019.mkv",
+                "My Movie",
+                Some(1997),
+            ),
             ("/m/First Man 2018 1080p.mkv", "First Man", Some(2018)),
             ("/m/Made in Abyss - 13.mkv", "Made in Abyss", None),
             ("/m/American.Psycho.mkv", "American.Psycho", None),

@@ -224,8 +224,9 @@ fn sort_versions(rules: &GroupingRules, versions: &mut [VideoItem]) {
             .map(|m| m.as_str().to_owned())
     };
     versions.sort_by(|a, b| match (resolution(a), resolution(b)) {
-        (Some(ra), Some(rb)) => natural_cmp(&rb, &ra)
-            .then_with(|| natural_cmp(first_stem(a), first_stem(b))),
+        (Some(ra), Some(rb)) => {
+            natural_cmp(&rb, &ra).then_with(|| natural_cmp(first_stem(a), first_stem(b)))
+        }
         (Some(_), None) => Ordering::Less,
         (None, Some(_)) => Ordering::Greater,
         (None, None) => natural_cmp(first_stem(a), first_stem(b)),

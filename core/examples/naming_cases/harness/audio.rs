@@ -3,7 +3,9 @@
 //! `ExternalPathParser.ParseFile` and `AlbumParser.IsMultiPart`.
 
 use super::{opt, values_match, Check};
-use jellyfin_core::naming::audio::{resolve_audiobook_file, resolve_audiobooks, AudioBookInfo};
+use jellyfin_core::naming::audio::{
+    resolve_audiobook_file, resolve_audiobooks, AudioBookFileInfo, AudioBookInfo,
+};
 use jellyfin_core::naming::book::parse_book_file_name;
 use jellyfin_core::naming::external::{ExternalKind, LanguageLookup, MapLanguageLookup};
 use jellyfin_core::naming::{path, NamingOptions};
@@ -14,7 +16,7 @@ pub fn run(api: &str, c: &mut Check<'_>, opts: &NamingOptions) -> bool {
     match api {
         "AudioBookResolver.Resolve" => audiobook_file(c, opts),
         "AudioBookListResolver.Resolve" => audiobook_list(c, opts),
-        "BookFileNameParser.Parse" => book(c),
+        "BookFileNameParser.Parse" => book(c, opts),
         "ExternalPathParser.ParseFile" => external(c, opts),
         "AlbumParser.IsMultiPart" => {
             let multi = opts.audio.is_multi_part(c.path());
@@ -38,8 +40,8 @@ fn audiobook_file(c: &mut Check<'_>, opts: &NamingOptions) {
     c.field("is_directory", opt(r.as_ref().map(|_| false)));
 }
 
-fn book(c: &mut Check<'_>) {
-    let r = parse_book_file_name(c.path());
+fn book(c: &mut Check<'_>, opts: &NamingOptions) {
+    let r = parse_book_file_name(opts, c.path());
     c.field("name", opt(r.name));
     c.field("series_name", opt(r.series_name));
     c.field("index", opt(r.index));
@@ -97,9 +99,7 @@ struct ItemView {
 
 impl ItemView {
     fn from_book(b: &AudioBookInfo) -> Self {
-        let paths = |v: &[jellyfin_core::naming::audio::AudioBookFileInfo]| {
-            v.iter().map(|f| f.path.clone()).collect::<Vec<_>>()
-        };
+        let paths = |v: &[AudioBookFileInfo]| v.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
         Self {
             name: b.name.clone(),
             year: b.year,

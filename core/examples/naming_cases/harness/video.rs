@@ -4,7 +4,9 @@
 use super::{opt, values_match, Check};
 use jellyfin_core::naming::extras::{self, ExtraRule, ExtraRuleKind, ExtraType, RuleMediaType};
 use jellyfin_core::naming::stack::{self, StackEntry};
-use jellyfin_core::naming::video::{self, Format3DRule, ResolveOptions, StubTypeRule, VideoFileInfo};
+use jellyfin_core::naming::video::{
+    self, Format3DRule, ResolveOptions, StubTypeRule, VideoFileInfo,
+};
 use jellyfin_core::naming::video_list::{self, VersionGrouping, VideoItem};
 use jellyfin_core::naming::NamingOptions;
 use serde_json::{Map, Value};
@@ -60,10 +62,16 @@ pub fn run(api: &str, c: &mut Check<'_>, defaults: &NamingOptions) -> bool {
             c.field("extra_type", opt(r.extra_type.map(ExtraType::name)));
             c.field("matched_rule_index", opt(r.rule_index.map(|i| i as u64)));
         }
-        "StackResolver.ResolveFiles" | "StackResolver.ResolveDirectories" | "StackResolver.Resolve" => {
+        "StackResolver.ResolveFiles"
+        | "StackResolver.ResolveDirectories"
+        | "StackResolver.Resolve" => {
             let stacks = match api {
-                "StackResolver.ResolveFiles" => stack::resolve_files(opts, &c.input_strings("files")),
-                "StackResolver.ResolveDirectories" => stack::resolve_directories(opts, &c.input_strings("files")),
+                "StackResolver.ResolveFiles" => {
+                    stack::resolve_files(opts, &c.input_strings("files"))
+                }
+                "StackResolver.ResolveDirectories" => {
+                    stack::resolve_directories(opts, &c.input_strings("files"))
+                }
                 _ => stack::resolve(opts, &entries(c)),
             };
             c.field("stack_count", stacks.len() as u64);
@@ -72,7 +80,10 @@ pub fn run(api: &str, c: &mut Check<'_>, defaults: &NamingOptions) -> bool {
                 for e in expected {
                     let at = e.get("at").and_then(Value::as_u64).unwrap_or(0) as usize;
                     let Some(s) = stacks.get(at) else {
-                        c.fail(format!("stacks[{at}]: missing (got {} stacks)", stacks.len()));
+                        c.fail(format!(
+                            "stacks[{at}]: missing (got {} stacks)",
+                            stacks.len()
+                        ));
                         continue;
                     };
                     if let Some(n) = e.get("name") {
@@ -82,7 +93,10 @@ pub fn run(api: &str, c: &mut Check<'_>, defaults: &NamingOptions) -> bool {
                     }
                     if let Some(n) = e.get("file_count") {
                         if n.as_u64() != Some(s.files.len() as u64) {
-                            c.fail(format!("stacks[{at}].file_count: expected {n}, got {}", s.files.len()));
+                            c.fail(format!(
+                                "stacks[{at}].file_count: expected {n}, got {}",
+                                s.files.len()
+                            ));
                         }
                     }
                 }
@@ -106,8 +120,15 @@ fn entries(c: &Check<'_>) -> Vec<StackEntry> {
         return list
             .iter()
             .map(|e| StackEntry {
-                path: e.get("path").and_then(Value::as_str).unwrap_or("").to_owned(),
-                is_directory: e.get("is_directory").and_then(Value::as_bool).unwrap_or(false),
+                path: e
+                    .get("path")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+                is_directory: e
+                    .get("is_directory")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             })
             .collect();
     }
@@ -129,7 +150,10 @@ fn video_file_fields(c: &mut Check<'_>, v: &VideoFileInfo) {
     c.field("is_stub", v.is_stub);
     c.field("stub_type", opt(v.stub_type.clone()));
     c.field("is_directory", v.is_directory);
-    c.field("file_name_without_extension", v.file_name_without_extension().to_owned());
+    c.field(
+        "file_name_without_extension",
+        v.file_name_without_extension().to_owned(),
+    );
 }
 
 fn str_field<'a>(m: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a str> {
@@ -152,8 +176,12 @@ fn overridden(c: &Check<'_>, defaults: &NamingOptions) -> Option<NamingOptions> 
                 .iter()
                 .filter_map(|r| {
                     let r = r.as_object()?;
-                    let extra_type = ExtraType::from_name(str_field(r, &["extra_type", "ExtraType", "type"])?)?;
-                    let kind = match str_field(r, &["rule_type", "RuleType", "kind"])?.to_ascii_lowercase().as_str() {
+                    let extra_type =
+                        ExtraType::from_name(str_field(r, &["extra_type", "ExtraType", "type"])?)?;
+                    let kind = match str_field(r, &["rule_type", "RuleType", "kind"])?
+                        .to_ascii_lowercase()
+                        .as_str()
+                    {
                         "suffix" => ExtraRuleKind::Suffix,
                         "filename" => ExtraRuleKind::Filename,
                         "regex" => ExtraRuleKind::Regex,
@@ -161,7 +189,8 @@ fn overridden(c: &Check<'_>, defaults: &NamingOptions) -> Option<NamingOptions> 
                         _ => return None,
                     };
                     let token = str_field(r, &["token", "Token"])?;
-                    let media = match str_field(r, &["media_type", "MediaType"]).unwrap_or("Video") {
+                    let media = match str_field(r, &["media_type", "MediaType"]).unwrap_or("Video")
+                    {
                         m if m.eq_ignore_ascii_case("audio") => RuleMediaType::Audio,
                         _ => RuleMediaType::Video,
                     };
@@ -246,7 +275,9 @@ fn first_path(item: &VideoItem) -> &str {
 
 fn select<'a>(e: &Map<String, Value>, items: &'a [VideoItem]) -> Result<&'a VideoItem, String> {
     if let Some(at) = e.get("at").and_then(Value::as_u64) {
-        return items.get(at as usize).ok_or_else(|| format!("no item at {at} (have {})", items.len()));
+        return items
+            .get(at as usize)
+            .ok_or_else(|| format!("no item at {at} (have {})", items.len()));
     }
     let Some(w) = e.get("where").and_then(Value::as_object) else {
         return Err("no selector".to_owned());
@@ -276,7 +307,8 @@ fn item_problems(e: &Map<String, Value>, item: &VideoItem) -> Vec<String> {
         }
     }
     for (k, v) in e {
-        let mut cmp = |k: &str, expected: &Value, actual: Value| cmp_into(&mut out, k, expected, actual);
+        let mut cmp =
+            |k: &str, expected: &Value, actual: Value| cmp_into(&mut out, k, expected, actual);
         match k.as_str() {
             "at" | "where" => {}
             "name" => cmp(k, v, item.name.clone().into()),
@@ -289,7 +321,9 @@ fn item_problems(e: &Map<String, Value>, item: &VideoItem) -> Vec<String> {
                 cmp(k, &Value::Bool(true), ok.into())
             }
             "all_files_path_contain" => {
-                let ok = v.as_str().is_some_and(|s| item.files.iter().all(|f| f.path.contains(s)));
+                let ok = v
+                    .as_str()
+                    .is_some_and(|s| item.files.iter().all(|f| f.path.contains(s)));
                 cmp(k, &Value::Bool(true), ok.into())
             }
             "first_file_is_3d" => cmp(k, v, item.files.first().map(|f| f.format_3d.is_3d).into()),
@@ -300,7 +334,8 @@ fn item_problems(e: &Map<String, Value>, item: &VideoItem) -> Vec<String> {
                 }
             }
             "alternate_version_count" => cmp(k, v, (item.alternate_versions.len() as u64).into()),
-            "alternate_version_paths_include" | "alternate_versions_any_first_file_path_contains" => {
+            "alternate_version_paths_include"
+            | "alternate_versions_any_first_file_path_contains" => {
                 let wanted: Vec<&str> = match v {
                     Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
                     Value::String(s) => vec![s.as_str()],

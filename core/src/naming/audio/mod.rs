@@ -10,7 +10,8 @@ pub mod audiobook;
 use fancy_regex::Regex;
 
 pub use audiobook::{
-    resolve_audiobook_file, resolve_audiobooks, AudioBookFileInfo, AudioBookInfo, AudioBookName,
+    parse_audiobook_name, resolve_audiobook_file, resolve_audiobooks, AudioBookFileInfo,
+    AudioBookInfo, AudioBookName,
 };
 
 use super::external::casing::{eq_ignore_case, strip_prefix_ignore_case};
@@ -308,7 +309,7 @@ mod tests {
             let _ = audiobook::parse_audiobook_name(&opts.audio, &s);
             let lines: Vec<&str> = s.split('\n').collect();
             let _ = audiobook::resolve_audiobooks(&opts, &lines);
-            let _ = book::parse_book_file_name(&s);
+            let _ = book::parse_book_file_name(&opts, &s);
             for kind in [
                 external::ExternalKind::Subtitle,
                 external::ExternalKind::Audio,

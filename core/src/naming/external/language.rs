@@ -3,7 +3,7 @@
 //! ([`MapLanguageLookup`]) for tests and embedders.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use super::casing::fold;
 
@@ -70,12 +70,6 @@ impl Iso6392 {
     /// Parses the embedded table.
     pub fn new() -> Self {
         Self::parse(ISO6392_TABLE)
-    }
-
-    /// The embedded table, parsed on first use and shared by every caller in the process.
-    pub fn shared() -> Arc<Iso6392> {
-        static SHARED: OnceLock<Arc<Iso6392>> = OnceLock::new();
-        SHARED.get_or_init(|| Arc::new(Iso6392::new())).clone()
     }
 
     /// Parses a table in the `bib|term|2-letter|English|French` format. Lines of another shape,
@@ -183,7 +177,7 @@ mod tests {
 
     #[test]
     fn real_table_gives_terminology_and_regional_codes() {
-        let t = Iso6392::shared();
+        let t = Iso6392::new();
         let cases: &[(&str, Option<&str>)] = &[
             ("fr", Some("fra")),
             ("FRE", Some("fra")),

@@ -78,7 +78,7 @@ impl Default for ExternalRules {
             default_flags: owned(&["default"]),
             forced_flags: owned(&["foreign", "forced"]),
             hearing_impaired_flags: owned(&["cc", "hi", "sdh"]),
-            languages: Iso6392::shared(),
+            languages: Arc::new(Iso6392::new()),
         }
     }
 }

@@ -92,6 +92,10 @@ impl EpisodeExpression {
 }
 
 /// The episode expression families of conventions 3a, in order.
+///
+/// Expressions with lookarounds that start with `.*` are anchored with `(?:^|(?<=\n))`: the
+/// leftmost match of such an expression always starts at a line start, and the anchor keeps the
+/// backtracking engine from retrying every position of a long path.
 pub(crate) fn default_episode_expressions() -> Vec<EpisodeExpression> {
     let e = EpisodeExpression::new;
     vec![
