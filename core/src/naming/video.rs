@@ -130,22 +130,44 @@ pub struct CleanDateTime {
 /// Extracts a trailing release year from a name (conventions 2a): `Name (2013)` gives `Name` and
 /// 2013; `American.Psycho` stays as it is.
 pub fn clean_date_time(opts: &NamingOptions, name: &str) -> CleanDateTime {
-    for re in &opts.video.clean_date_times {
-        if let Ok(Some(caps)) = re.captures(name) {
-            if let (Some(n), Some(y)) = (caps.get(1), caps.get(2)) {
-                if let Ok(year) = y.as_str().parse::<i32>() {
-                    return CleanDateTime {
-                        name: n.as_str().trim_end().to_owned(),
-                        year: Some(year),
-                    };
-                }
-            }
+    // Every year expression needs a `19xx`/`20xx` run after at least two characters; most names
+    // have none, and skipping the (backtracking) expressions for them changes no result.
+    if has_year_candidate(name) {
+        if let Some(found) = match_year_expressions(opts, name) {
+            return found;
         }
     }
     CleanDateTime {
         name: name.to_owned(),
         year: None,
     }
+}
+
+fn match_year_expressions(opts: &NamingOptions, name: &str) -> Option<CleanDateTime> {
+    for re in &opts.video.clean_date_times {
+        if let Ok(Some(caps)) = re.captures(name) {
+            if let (Some(n), Some(y)) = (caps.get(1), caps.get(2)) {
+                if let Ok(year) = y.as_str().parse::<i32>() {
+                    return Some(CleanDateTime {
+                        name: n.as_str().trim_end().to_owned(),
+                        year: Some(year),
+                    });
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Whether `name` has a `19xx` or `20xx` digit run after its first two characters: the
+/// precondition of every year expression (a name, a delimiter, then the year).
+fn has_year_candidate(name: &str) -> bool {
+    let b = name.as_bytes();
+    (2..b.len().saturating_sub(3)).any(|i| {
+        matches!((b[i], b[i + 1]), (b'1', b'9') | (b'2', b'0'))
+            && b[i + 2].is_ascii_digit()
+            && b[i + 3].is_ascii_digit()
+    })
 }
 
 /// Runs the clean-string passes (conventions 2b). Returns the cleaned name, or `None` when no
@@ -359,6 +381,37 @@ mod tests {
         for (p, name, year) in cases {
             let v = resolve(&opts, p, false, ResolveOptions::default()).unwrap();
             assert_eq!((v.name.as_str(), v.year), (*name, *year), "{p}");
+        }
+    }
+
+    #[test]
+    fn year_prefilter_changes_no_result() {
+        let opts = NamingOptions::default();
+        let names = [
+            "Movie (2013)",
+            "Movie 1999",
+            "ab2001",
+            "a 2019",
+            "x(1950)",
+            "19999",
+            "2020 Movie",
+            "Movie.2013.12.09",
+            "Movie [2018]",
+            "é(2019)",
+            "Film 20xx",
+            "Show 1920x1080",
+            "S01E01 2021",
+            "12 2012",
+            "Movie (209)",
+            "",
+        ];
+        for n in names {
+            let fast = clean_date_time(&opts, n);
+            let slow = match_year_expressions(&opts, n).unwrap_or(CleanDateTime {
+                name: n.to_owned(),
+                year: None,
+            });
+            assert_eq!(fast, slow, "{n:?}");
         }
     }
 
