@@ -8,11 +8,17 @@
 //! Modules:
 //! - [`naming`]: Jellyfin's `Emby.Naming` rules: what a file or folder name means.
 //! - [`identity`]: the server's persistent identity (its id) in a data directory.
+//! - [`probe`]: media facts (container, streams, chapters, tags) through linked libav.
+//! - [`nfo`]: Kodi-style NFO metadata files.
+//! - [`images`]: local artwork facts (dimensions, blurhash).
 
 #![warn(missing_docs)]
 
 pub mod error;
 pub mod identity;
+pub mod images;
 pub mod naming;
+pub mod nfo;
+pub mod probe;
 
 pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! Local artwork facts (being written).

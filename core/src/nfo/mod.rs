@@ -1,0 +1,1 @@
+//! NFO metadata files (being written).

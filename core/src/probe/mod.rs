@@ -1,0 +1,1 @@
+//! Media probing (being written).
