@@ -15,6 +15,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// A scan failed or was refused.
+    #[error(transparent)]
+    Scan(#[from] crate::scan::ScanError),
+    /// Watching library folders failed.
+    #[error("cannot watch library folders: {0}")]
+    Watch(#[source] notify_debouncer_mini::notify::Error),
     /// A file holding persistent state had content we cannot read.
     #[error("invalid content in {path}: {reason}")]
     InvalidState {

@@ -11,14 +11,21 @@
 //! - [`probe`]: media facts (container, streams, chapters, tags) through linked libav.
 //! - [`nfo`]: Kodi-style NFO metadata files.
 //! - [`images`]: local artwork facts (dimensions, blurhash).
+//! - [`store`]: the SQLite store of libraries and items.
+//! - [`scan`]: library folders on disk into items in the store (incremental).
+//! - [`library`]: the embeddable handle: libraries, scans, watching, queries.
 
 #![warn(missing_docs)]
 
 pub mod error;
 pub mod identity;
 pub mod images;
+pub mod library;
 pub mod naming;
 pub mod nfo;
 pub mod probe;
+pub mod scan;
+pub mod store;
 
 pub use error::{Error, Result};
+pub use library::{LibraryConfig, MediaLibrary};

@@ -8,10 +8,40 @@ use anyhow::Context;
 use clap::Parser;
 use jellyfin_server::{serve, Server, ServerConfig};
 
+mod scan;
+
 /// A Jellyfin-compatible media server.
 #[derive(Debug, Parser)]
-#[command(name = "jellyfin-server", version)]
+#[command(name = "jellyfin-server", version, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Scan libraries into the data directory's database and print a summary.
+    Scan(ScanArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ScanArgs {
+    /// Where the database lives (default as for the server).
+    #[arg(long, env = "JELLYFIN_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// A library as NAME:KIND:PATH (KIND: movies, tvshows, music, books, homevideos,
+    /// musicvideos, mixed); repeatable. Several PATHs for one NAME add folders.
+    #[arg(long = "library", required = true)]
+    libraries: Vec<String>,
+    /// Probe threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
     /// Where the server keeps its state (default: $XDG_DATA_HOME/jellyfin-rs or
     /// ~/.local/share/jellyfin-rs).
     #[arg(long, env = "JELLYFIN_DATA_DIR")]
@@ -63,6 +93,10 @@ fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    if let Some(Command::Scan(args)) = cli.command {
+        return scan::run(args.data_dir.map_or_else(default_data_dir, Ok)?, &args.libraries, args.threads);
+    }
+    let cli = cli.serve;
     let data_dir = match cli.data_dir {
         Some(d) => d,
         None => default_data_dir()?,

@@ -1,6 +1,6 @@
 //! Integration tests of `jellyfin-core` (one test binary for the crate).
 
-#[path = "../examples/naming_cases/harness.rs"]
+#[path = "../../examples/naming_cases/harness.rs"]
 mod harness;
 
 /// The upstream naming vectors: every case in `../shared/naming/cases.json` must pass, and the
@@ -27,3 +27,5 @@ fn naming_vectors_all_pass() {
     );
     assert_eq!(summary.passed, total);
 }
+
+mod library;

@@ -1,0 +1,465 @@
+//! Reads: items by id and the `ItemQuery` behind `/Items`-style browsing (SURFACE.md §3):
+//! parent or ancestor, recursion, kinds, media types, ids, name ranges, genres, years, studios,
+//! people, ratings, played/favorite hooks, sorting and paging with a total count.
+
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
+
+use super::model::*;
+use super::write::blob_id;
+use super::{StoreError, StoreResult};
+
+/// Sort keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    /// Sort name.
+    SortName,
+    /// Display name.
+    Name,
+    /// Production year.
+    ProductionYear,
+    /// Premiere date.
+    PremiereDate,
+    /// Date added to the library.
+    DateCreated,
+    /// Community rating.
+    CommunityRating,
+    /// Runtime.
+    Runtime,
+    /// Random order.
+    Random,
+    /// Index number (episode, track).
+    IndexNumber,
+    /// Parent index number (season, disc).
+    ParentIndexNumber,
+}
+
+impl SortBy {
+    /// Parses Jellyfin's name (`SortName`, `ProductionYear`, ...), ignoring case.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "sortname" => SortBy::SortName,
+            "name" => SortBy::Name,
+            "productionyear" => SortBy::ProductionYear,
+            "premieredate" => SortBy::PremiereDate,
+            "datecreated" => SortBy::DateCreated,
+            "communityrating" => SortBy::CommunityRating,
+            "runtime" => SortBy::Runtime,
+            "random" => SortBy::Random,
+            "indexnumber" => SortBy::IndexNumber,
+            "parentindexnumber" => SortBy::ParentIndexNumber,
+            _ => return None,
+        })
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            SortBy::SortName => "items.sort_name",
+            SortBy::Name => "items.name",
+            SortBy::ProductionYear => "items.production_year",
+            SortBy::PremiereDate => "items.premiere_date",
+            SortBy::DateCreated => "items.date_created",
+            SortBy::CommunityRating => "items.community_rating",
+            SortBy::Runtime => "items.run_time_ticks",
+            SortBy::Random => "random()",
+            SortBy::IndexNumber => "items.index_number",
+            SortBy::ParentIndexNumber => "items.parent_index_number",
+        }
+    }
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    /// Smallest first.
+    #[default]
+    Ascending,
+    /// Largest first.
+    Descending,
+}
+
+/// A set of ids to keep or drop (the played/favorite hooks: user data supplies the ids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdFilter {
+    /// The ids.
+    pub ids: Vec<ItemId>,
+    /// `true`: keep only these ids; `false`: drop these ids.
+    pub include: bool,
+}
+
+/// An item query. Empty lists mean "no constraint".
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ItemQuery {
+    /// Items whose parent (or, when `recursive`, any ancestor) is this item.
+    pub parent_id: Option<ItemId>,
+    /// Search all descendants of `parent_id` instead of its children.
+    pub recursive: bool,
+    /// Restrict to these kinds.
+    pub include_kinds: Vec<ItemKind>,
+    /// Exclude these kinds.
+    pub exclude_kinds: Vec<ItemKind>,
+    /// Restrict to these media types.
+    pub media_types: Vec<MediaType>,
+    /// Restrict to these ids.
+    pub ids: Vec<ItemId>,
+    /// Restrict to one library.
+    pub library_id: Option<ItemId>,
+    /// Sort names starting with this (ignoring case).
+    pub name_starts_with: Option<String>,
+    /// Sort names greater than or equal to this.
+    pub name_starts_with_or_greater: Option<String>,
+    /// Sort names less than this.
+    pub name_less_than: Option<String>,
+    /// Items with any of these genres.
+    pub genres: Vec<String>,
+    /// Items from any of these production years.
+    pub years: Vec<i32>,
+    /// Items from any of these studios.
+    pub studios: Vec<String>,
+    /// Items crediting any of these people (by name).
+    pub persons: Vec<String>,
+    /// Items with any of these tags.
+    pub tags: Vec<String>,
+    /// Items with any of these official ratings.
+    pub official_ratings: Vec<String>,
+    /// Played hook.
+    pub played: Option<IdFilter>,
+    /// Favorite hook.
+    pub favorite: Option<IdFilter>,
+    /// Include extras (owned items). Off by default, as in Jellyfin's browse views.
+    pub include_extras: bool,
+    /// Include non-primary versions. Off by default.
+    pub include_alternate_versions: bool,
+    /// Sort keys, applied in order; a missing order uses the first order, else ascending.
+    pub sort: Vec<(SortBy, SortOrder)>,
+    /// Paging: how many to skip.
+    pub start_index: usize,
+    /// Paging: how many to return (`None`: all).
+    pub limit: Option<usize>,
+}
+
+/// One page of results with the total count of matches.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueryResult<T> {
+    /// The page.
+    pub items: Vec<T>,
+    /// How many items match in all.
+    pub total_record_count: usize,
+    /// The first index of the page.
+    pub start_index: usize,
+}
+
+const ITEM_COLUMNS: &str = "items.id, items.kind, items.library_id, items.parent_id, items.owner_id,
+    items.primary_version_id, items.series_id, items.season_id, items.path, items.name,
+    items.sort_name, items.original_title, items.overview, items.tagline, items.production_year,
+    items.premiere_date, items.community_rating, items.official_rating, items.run_time_ticks,
+    items.index_number, items.parent_index_number, items.index_number_end, items.series_name,
+    items.album, items.extra_type, items.media_type, items.container, items.size,
+    items.file_mtime, items.bitrate, items.video_3d_format, items.video_type,
+    items.is_placeholder, items.probe_error, items.nfo_error, items.date_created,
+    items.fingerprint";
+
+fn opt_blob(r: &Row<'_>, i: usize, column: &'static str) -> rusqlite::Result<Option<ItemId>> {
+    match r.get::<_, Option<Vec<u8>>>(i)? {
+        None => Ok(None),
+        Some(b) => blob_id(&b, column).map(Some).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Blob, Box::new(e))
+        }),
+    }
+}
+
+fn read_item(r: &Row<'_>) -> rusqlite::Result<ItemRecord> {
+    let kind: String = r.get(1)?;
+    let media_type: Option<String> = r.get(25)?;
+    Ok(ItemRecord {
+        id: opt_blob(r, 0, "items.id")?,
+        kind: ItemKind::from_name(&kind),
+        library_id: opt_blob(r, 2, "items.library_id")?,
+        parent_id: opt_blob(r, 3, "items.parent_id")?,
+        owner_id: opt_blob(r, 4, "items.owner_id")?,
+        primary_version_id: opt_blob(r, 5, "items.primary_version_id")?,
+        series_id: opt_blob(r, 6, "items.series_id")?,
+        season_id: opt_blob(r, 7, "items.season_id")?,
+        path: r.get(8)?,
+        name: r.get(9)?,
+        sort_name: r.get(10)?,
+        original_title: r.get(11)?,
+        overview: r.get(12)?,
+        tagline: r.get(13)?,
+        production_year: r.get(14)?,
+        premiere_date: r.get(15)?,
+        community_rating: r.get(16)?,
+        official_rating: r.get(17)?,
+        run_time_ticks: r.get(18)?,
+        index_number: r.get(19)?,
+        parent_index_number: r.get(20)?,
+        index_number_end: r.get(21)?,
+        series_name: r.get(22)?,
+        album: r.get(23)?,
+        extra_type: r.get(24)?,
+        media_type: media_type.as_deref().and_then(MediaType::from_name),
+        container: r.get(26)?,
+        size: r.get(27)?,
+        file_mtime: r.get(28)?,
+        bitrate: r.get(29)?,
+        video_3d_format: r.get(30)?,
+        video_type: r.get(31)?,
+        is_placeholder: r.get(32)?,
+        probe_error: r.get(33)?,
+        nfo_error: r.get(34)?,
+        date_created: r.get(35)?,
+        fingerprint: r.get(36)?,
+        ..ItemRecord::default()
+    })
+}
+
+/// Fills the linked data of an item: values, people, provider ids, images, parts, streams and
+/// chapters.
+fn load_links(conn: &Connection, item: &mut ItemRecord) -> StoreResult<()> {
+    let Some(id) = item.id else { return Ok(()) };
+    let key = &id.0[..];
+    let mut stmt =
+        conn.prepare_cached("SELECT kind, value FROM item_values WHERE item_id = ?1 ORDER BY kind, position")?;
+    let values = stmt.query_map([key], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for v in values {
+        let (kind, value) = v?;
+        match kind.as_str() {
+            "Genre" => item.genres.push(value),
+            "Studio" => item.studios.push(value),
+            "Tag" => item.tags.push(value),
+            "Artist" => item.artists.push(value),
+            "AlbumArtist" => item.album_artists.push(value),
+            _ => {}
+        }
+    }
+    item.people = conn
+        .prepare_cached(
+            "SELECT p.name, pl.role, pl.kind, pl.sort_order FROM people pl JOIN items p ON p.id = pl.person_id
+             WHERE pl.item_id = ?1 ORDER BY pl.sort_order IS NULL, pl.sort_order, p.sort_name",
+        )?
+        .query_map([key], |r| {
+            Ok(PersonCredit {
+                name: r.get(0)?,
+                role: r.get(1)?,
+                kind: r.get(2)?,
+                sort_order: r.get(3)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    item.provider_ids = conn
+        .prepare_cached("SELECT provider, value FROM provider_ids WHERE item_id = ?1 ORDER BY provider")?
+        .query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    item.images = conn
+        .prepare_cached(
+            "SELECT image_type, image_index, path, width, height, blurhash, date_modified FROM images
+             WHERE item_id = ?1 ORDER BY image_type, image_index",
+        )?
+        .query_map([key], |r| {
+            Ok(ImageRecord {
+                image_type: r.get(0)?,
+                index: r.get(1)?,
+                path: r.get(2)?,
+                width: r.get(3)?,
+                height: r.get(4)?,
+                blurhash: r.get(5)?,
+                date_modified: r.get(6)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    item.additional_parts = conn
+        .prepare_cached("SELECT path FROM item_parts WHERE item_id = ?1 ORDER BY part_index")?
+        .query_map([key], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let (streams, chapters) = super::write::load_media(conn, id)?;
+    item.streams = streams;
+    item.chapters = chapters;
+    Ok(())
+}
+
+/// One item with everything linked to it, or `None`.
+pub fn get_item(conn: &Connection, id: ItemId) -> StoreResult<Option<ItemRecord>> {
+    let mut item = conn
+        .prepare_cached(&format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = ?1"))?
+        .query_row([&id.0[..]], read_item)
+        .optional()?;
+    if let Some(item) = item.as_mut() {
+        load_links(conn, item)?;
+    }
+    Ok(item)
+}
+
+/// Ids of the items that are extras of `owner`, by sort name.
+pub fn extras_of(conn: &Connection, owner: ItemId) -> StoreResult<Vec<ItemId>> {
+    ids_where(conn, "owner_id = ?1", owner)
+}
+
+/// Ids of the alternate versions of `primary`, in stored order.
+pub fn alternate_versions_of(conn: &Connection, primary: ItemId) -> StoreResult<Vec<ItemId>> {
+    ids_where(conn, "primary_version_id = ?1", primary)
+}
+
+fn ids_where(conn: &Connection, clause: &str, id: ItemId) -> StoreResult<Vec<ItemId>> {
+    let rows: Vec<Vec<u8>> = conn
+        .prepare_cached(&format!(
+            "SELECT id FROM items WHERE {clause} ORDER BY sort_name, id"
+        ))?
+        .query_map([&id.0[..]], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    rows.iter().map(|b| blob_id(b, "items.id")).collect()
+}
+
+fn any_of(column_expr: &str, n: usize) -> String {
+    let marks = vec!["?"; n].join(", ");
+    format!("{column_expr} IN ({marks})")
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Runs a query: one page of fully loaded items and the total number of matches.
+pub fn query_items(conn: &Connection, q: &ItemQuery) -> StoreResult<QueryResult<ItemRecord>> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    let blob = |id: &ItemId| Value::Blob(id.0.to_vec());
+    if let Some(parent) = &q.parent_id {
+        if q.recursive {
+            clauses.push(
+                "items.id IN (SELECT item_id FROM item_ancestors WHERE ancestor_id = ?)".into(),
+            );
+        } else {
+            clauses.push("items.parent_id = ?".into());
+        }
+        args.push(blob(parent));
+    }
+    if let Some(lib) = &q.library_id {
+        clauses.push("items.library_id = ?".into());
+        args.push(blob(lib));
+    }
+    if !q.include_kinds.is_empty() {
+        clauses.push(any_of("items.kind", q.include_kinds.len()));
+        args.extend(q.include_kinds.iter().map(|k| Value::Text(k.name().into())));
+    }
+    if !q.exclude_kinds.is_empty() {
+        clauses.push(format!("NOT {}", any_of("items.kind", q.exclude_kinds.len())));
+        args.extend(q.exclude_kinds.iter().map(|k| Value::Text(k.name().into())));
+    }
+    if !q.media_types.is_empty() {
+        clauses.push(any_of("items.media_type", q.media_types.len()));
+        args.extend(q.media_types.iter().map(|m| Value::Text(m.name().into())));
+    }
+    if !q.ids.is_empty() {
+        clauses.push(any_of("items.id", q.ids.len()));
+        args.extend(q.ids.iter().map(blob));
+    }
+    if let Some(prefix) = &q.name_starts_with {
+        clauses.push("items.sort_name LIKE ? ESCAPE '\\'".into());
+        args.push(Value::Text(format!("{}%", escape_like(&sort_name(prefix)))));
+    }
+    if let Some(v) = &q.name_starts_with_or_greater {
+        clauses.push("items.sort_name >= ?".into());
+        args.push(Value::Text(sort_name(v)));
+    }
+    if let Some(v) = &q.name_less_than {
+        clauses.push("items.sort_name < ?".into());
+        args.push(Value::Text(sort_name(v)));
+    }
+    for (kind, values) in [("Genre", &q.genres), ("Studio", &q.studios), ("Tag", &q.tags)] {
+        if !values.is_empty() {
+            clauses.push(format!(
+                "EXISTS (SELECT 1 FROM item_values v WHERE v.item_id = items.id AND v.kind = '{kind}'
+                 AND {})",
+                any_of("v.value COLLATE NOCASE", values.len())
+            ));
+            args.extend(values.iter().map(|v| Value::Text(v.clone())));
+        }
+    }
+    if !q.years.is_empty() {
+        clauses.push(any_of("items.production_year", q.years.len()));
+        args.extend(q.years.iter().map(|y| Value::Integer(i64::from(*y))));
+    }
+    if !q.persons.is_empty() {
+        clauses.push(format!(
+            "EXISTS (SELECT 1 FROM people pl JOIN items p ON p.id = pl.person_id
+             WHERE pl.item_id = items.id AND {})",
+            any_of("p.name COLLATE NOCASE", q.persons.len())
+        ));
+        args.extend(q.persons.iter().map(|v| Value::Text(v.clone())));
+    }
+    if !q.official_ratings.is_empty() {
+        clauses.push(any_of("items.official_rating", q.official_ratings.len()));
+        args.extend(q.official_ratings.iter().map(|v| Value::Text(v.clone())));
+    }
+    for filter in [&q.played, &q.favorite].into_iter().flatten() {
+        if filter.ids.is_empty() {
+            if filter.include {
+                clauses.push("0".into());
+            }
+            continue;
+        }
+        let test = any_of("items.id", filter.ids.len());
+        clauses.push(if filter.include {
+            test
+        } else {
+            format!("NOT {test}")
+        });
+        args.extend(filter.ids.iter().map(blob));
+    }
+    if !q.include_extras {
+        clauses.push("items.owner_id IS NULL".into());
+    }
+    if !q.include_alternate_versions {
+        clauses.push("items.primary_version_id IS NULL".into());
+    }
+    let where_sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let total: i64 = conn.query_row(
+        &format!("SELECT COUNT(*) FROM items {where_sql}"),
+        params_from_iter(args.iter()),
+        |r| r.get(0),
+    )?;
+    let default_order = q.sort.first().map(|(_, o)| *o).unwrap_or_default();
+    let mut order: Vec<String> = q
+        .sort
+        .iter()
+        .map(|(by, o)| {
+            let dir = if *o == SortOrder::Descending { "DESC" } else { "ASC" };
+            // Missing values sort last in either direction.
+            if *by == SortBy::Random {
+                "random()".to_owned()
+            } else {
+                format!("{c} IS NULL, {c} {dir}", c = by.column())
+            }
+        })
+        .collect();
+    if order.is_empty() {
+        let dir = if default_order == SortOrder::Descending { "DESC" } else { "ASC" };
+        order.push(format!("items.sort_name {dir}"));
+    }
+    order.push("items.sort_name ASC".into());
+    order.push("items.id ASC".into());
+    let limit = q.limit.map(|l| l as i64).unwrap_or(-1);
+    let sql = format!(
+        "SELECT {ITEM_COLUMNS} FROM items {where_sql} ORDER BY {} LIMIT {limit} OFFSET {}",
+        order.join(", "),
+        q.start_index
+    );
+    let mut items: Vec<ItemRecord> = conn
+        .prepare(&sql)?
+        .query_map(params_from_iter(args.iter()), read_item)?
+        .collect::<Result<_, _>>()?;
+    for item in &mut items {
+        load_links(conn, item)?;
+    }
+    Ok(QueryResult {
+        items,
+        total_record_count: usize::try_from(total).map_err(|_| StoreError::Corrupt {
+            column: "COUNT(*)",
+        })?,
+        start_index: q.start_index,
+    })
+}

@@ -1,0 +1,166 @@
+//! Numbered schema migrations, applied in order under `PRAGMA user_version`.
+//!
+//! Migration N brings a database from version N-1 to N. Never edit a released migration: add a
+//! new one. Every foreign key column has an index.
+
+/// The migrations; index 0 is migration 1.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: libraries, items and everything hanging off them.
+    r#"
+CREATE TABLE libraries (
+    id BLOB PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    kind TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE library_folders (
+    library_id BLOB NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    PRIMARY KEY (library_id, path)
+);
+CREATE TABLE items (
+    id BLOB PRIMARY KEY NOT NULL,
+    kind TEXT NOT NULL,
+    library_id BLOB REFERENCES libraries(id) ON DELETE CASCADE,
+    parent_id BLOB REFERENCES items(id) ON DELETE CASCADE,
+    owner_id BLOB REFERENCES items(id) ON DELETE CASCADE,
+    primary_version_id BLOB REFERENCES items(id) ON DELETE CASCADE,
+    series_id BLOB REFERENCES items(id) ON DELETE SET NULL,
+    season_id BLOB REFERENCES items(id) ON DELETE SET NULL,
+    path TEXT,
+    name TEXT NOT NULL,
+    sort_name TEXT NOT NULL,
+    original_title TEXT,
+    overview TEXT,
+    tagline TEXT,
+    production_year INTEGER,
+    premiere_date TEXT,
+    community_rating REAL,
+    official_rating TEXT,
+    run_time_ticks INTEGER,
+    index_number INTEGER,
+    parent_index_number INTEGER,
+    index_number_end INTEGER,
+    series_name TEXT,
+    album TEXT,
+    extra_type TEXT,
+    is_folder INTEGER NOT NULL,
+    media_type TEXT,
+    container TEXT,
+    size INTEGER,
+    file_mtime INTEGER,
+    bitrate INTEGER,
+    video_3d_format TEXT,
+    video_type TEXT,
+    is_placeholder INTEGER NOT NULL DEFAULT 0,
+    probe_error TEXT,
+    nfo_error TEXT,
+    date_created INTEGER NOT NULL,
+    date_modified INTEGER NOT NULL,
+    fingerprint INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX items_library ON items(library_id);
+CREATE INDEX items_parent ON items(parent_id, sort_name);
+CREATE INDEX items_owner ON items(owner_id);
+CREATE INDEX items_primary_version ON items(primary_version_id);
+CREATE INDEX items_series ON items(series_id);
+CREATE INDEX items_season ON items(season_id);
+CREATE INDEX items_path ON items(path);
+CREATE INDEX items_kind_sort ON items(kind, sort_name);
+CREATE INDEX items_kind_year ON items(kind, production_year);
+CREATE INDEX items_kind_created ON items(kind, date_created);
+CREATE INDEX items_kind_premiere ON items(kind, premiere_date);
+
+-- Every ancestor of an item (parent, grandparent, ...) for recursive queries.
+CREATE TABLE item_ancestors (
+    item_id BLOB NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    ancestor_id BLOB NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    PRIMARY KEY (item_id, ancestor_id)
+) WITHOUT ROWID;
+CREATE INDEX item_ancestors_ancestor ON item_ancestors(ancestor_id);
+
+CREATE TABLE item_parts (
+    item_id BLOB NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    part_index INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    PRIMARY KEY (item_id, part_index)
+) WITHOUT ROWID;
+
+CREATE TABLE media_streams (
+    item_id BLOB NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    stream_index INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    codec TEXT, profile TEXT, level REAL, width INTEGER, height INTEGER,
+    average_frame_rate REAL, real_frame_rate REAL, pixel_format TEXT, bit_depth INTEGER,
+    color_transfer TEXT, color_primaries TEXT, color_space TEXT, dv_profile INTEGER,
+    channels INTEGER, channel_layout TEXT, sample_rate INTEGER, bit_rate INTEGER,
+    language TEXT, title TEXT,
+    is_default INTEGER NOT NULL, is_forced INTEGER NOT NULL, is_hearing_impaired INTEGER NOT NULL,
+    is_external INTEGER NOT NULL, path TEXT,
+    PRIMARY KEY (item_id, stream_index)
+) WITHOUT ROWID;
+
+CREATE TABLE chapters (
+    item_id BLOB NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    chapter_index INTEGER NOT NULL,
+    start_ticks INTEGER NOT NULL,
+    name TEXT,
+    PRIMARY KEY (item_id, chapter_index)
+) WITHOUT ROWID;
+
+CREATE TABLE images (
+    item_id BLOB NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    image_type INTEGER NOT NULL,
+    image_index INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    width INTEGER, height INTEGER, blurhash TEXT,
+    date_modified INTEGER NOT NULL,
+    PRIMARY KEY (item_id, image_type, image_index)
+) WITHOUT ROWID;
+
+CREATE TABLE provider_ids (
+    item_id BLOB NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    provider TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (item_id, provider)
+) WITHOUT ROWID;
+CREATE INDEX provider_ids_value ON provider_ids(provider, value);
+
+-- Genres, studios, tags, artists: by-name items linked to items.
+CREATE TABLE item_values (
+    item_id BLOB NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    value_id BLOB NOT NULL,
+    value TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (item_id, kind, value_id)
+) WITHOUT ROWID;
+CREATE INDEX item_values_value ON item_values(value_id, kind);
+
+CREATE TABLE people (
+    item_id BLOB NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    person_id BLOB NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    role TEXT,
+    kind TEXT NOT NULL,
+    sort_order INTEGER,
+    PRIMARY KEY (item_id, person_id, kind)
+) WITHOUT ROWID;
+CREATE INDEX people_person ON people(person_id);
+
+-- Scan bookkeeping: a hash of each scan unit's subtree, to skip unchanged units.
+CREATE TABLE scan_units (
+    library_id BLOB NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    tree_hash INTEGER NOT NULL,
+    PRIMARY KEY (library_id, path)
+) WITHOUT ROWID;
+
+-- Files the scanner could not turn into items, with the reason.
+CREATE TABLE scan_errors (
+    library_id BLOB NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    error TEXT NOT NULL,
+    PRIMARY KEY (library_id, path)
+) WITHOUT ROWID;
+"#,
+];
