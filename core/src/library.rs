@@ -63,8 +63,9 @@ impl MediaLibrary {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| Error::io(&config.data_dir, e))?;
         let store = Store::open_in(&config.data_dir)?;
         #[cfg(feature = "libav")]
-        let prober: Option<Box<dyn Prober>> =
-            Some(Box::new(crate::probe::LibavProber::new(config.probe_limits.clone())));
+        let prober: Option<Box<dyn Prober>> = Some(Box::new(crate::probe::LibavProber::new(
+            config.probe_limits.clone(),
+        )));
         #[cfg(not(feature = "libav"))]
         let prober: Option<Box<dyn Prober>> = None;
         Ok(Self {
@@ -92,7 +93,12 @@ impl MediaLibrary {
     }
 
     /// Creates a library (or updates the kind and folders of the one with this name).
-    pub fn add_library(&self, name: &str, kind: LibraryKind, folders: &[PathBuf]) -> Result<LibraryRecord> {
+    pub fn add_library(
+        &self,
+        name: &str,
+        kind: LibraryKind,
+        folders: &[PathBuf],
+    ) -> Result<LibraryRecord> {
         let folders: Vec<String> = folders
             .iter()
             .map(|f| {
@@ -108,7 +114,7 @@ impl MediaLibrary {
 
     /// All libraries.
     pub fn libraries(&self) -> Result<Vec<LibraryRecord>> {
-        Ok(self.store.read(|c| store::list_libraries(c))?)
+        Ok(self.store.read(store::list_libraries)?)
     }
 
     /// The library called `name` (ignoring case).
@@ -210,7 +216,10 @@ impl MediaLibrary {
         for folder in &lib.folders {
             debouncer
                 .watcher()
-                .watch(std::path::Path::new(folder), notify_debouncer_mini::notify::RecursiveMode::Recursive)
+                .watch(
+                    std::path::Path::new(folder),
+                    notify_debouncer_mini::notify::RecursiveMode::Recursive,
+                )
                 .map_err(Error::Watch)?;
         }
         Ok(LibraryWatcher {

@@ -12,7 +12,11 @@ mod scan;
 
 /// A Jellyfin-compatible media server.
 #[derive(Debug, Parser)]
-#[command(name = "jellyfin-server", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "jellyfin-server",
+    version,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -94,7 +98,11 @@ fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     if let Some(Command::Scan(args)) = cli.command {
-        return scan::run(args.data_dir.map_or_else(default_data_dir, Ok)?, &args.libraries, args.threads);
+        return scan::run(
+            args.data_dir.map_or_else(default_data_dir, Ok)?,
+            &args.libraries,
+            args.threads,
+        );
     }
     let cli = cli.serve;
     let data_dir = match cli.data_dir {

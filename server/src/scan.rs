@@ -17,7 +17,8 @@ fn parse_specs(specs: &[String]) -> anyhow::Result<Vec<(String, LibraryKind, Vec
     let mut out: Vec<(String, LibraryKind, Vec<PathBuf>)> = Vec::new();
     for spec in specs {
         let mut parts = spec.splitn(3, ':');
-        let (Some(name), Some(kind), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(name), Some(kind), Some(path)) = (parts.next(), parts.next(), parts.next())
+        else {
             bail!("--library {spec:?}: expected NAME:KIND:PATH");
         };
         let Some(kind) = LibraryKind::from_name(kind) else {
@@ -26,7 +27,10 @@ fn parse_specs(specs: &[String]) -> anyhow::Result<Vec<(String, LibraryKind, Vec
         if name.is_empty() || path.is_empty() {
             bail!("--library {spec:?}: NAME and PATH must not be empty");
         }
-        match out.iter_mut().find(|(n, _, _)| n.eq_ignore_ascii_case(name)) {
+        match out
+            .iter_mut()
+            .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
+        {
             Some((_, k, folders)) => {
                 if *k != kind {
                     bail!("library {name:?} given with two kinds");
@@ -43,7 +47,8 @@ pub fn run(data_dir: PathBuf, specs: &[String], threads: usize) -> anyhow::Resul
     let libraries = parse_specs(specs)?;
     let mut config = LibraryConfig::new(&data_dir);
     config.scan_threads = threads;
-    let library = MediaLibrary::open(config).with_context(|| format!("opening {}", data_dir.display()))?;
+    let library =
+        MediaLibrary::open(config).with_context(|| format!("opening {}", data_dir.display()))?;
     let terminal = std::io::stderr().is_terminal();
     let mut failed = false;
     for (name, kind, folders) in libraries {
@@ -51,9 +56,11 @@ pub fn run(data_dir: PathBuf, specs: &[String], threads: usize) -> anyhow::Resul
         let bar = if terminal {
             let b = ProgressBar::new(0);
             b.set_style(
-                ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {pos}/{len} {wide_msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{spinner} {prefix} [{bar:30}] {pos}/{len} {wide_msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
             );
             b.set_prefix(name.clone());
             Some(b)
@@ -63,11 +70,20 @@ pub fn run(data_dir: PathBuf, specs: &[String], threads: usize) -> anyhow::Resul
         let bar_for_events = bar.clone();
         let lib_name = name.clone();
         let progress = Arc::new(move |e: &ScanEvent| match (&bar_for_events, e) {
-            (Some(b), ScanEvent::Walked { changed_units, .. }) => b.set_length(*changed_units as u64),
+            (Some(b), ScanEvent::Walked { changed_units, .. }) => {
+                b.set_length(*changed_units as u64)
+            }
             (Some(b), ScanEvent::UnitDone { done, .. }) => b.set_position(*done as u64),
             (Some(b), ScanEvent::Probed { path, .. }) => b.set_message(path.clone()),
             (Some(_), _) => {}
-            (None, ScanEvent::Walked { files, units, changed_units }) => {
+            (
+                None,
+                ScanEvent::Walked {
+                    files,
+                    units,
+                    changed_units,
+                },
+            ) => {
                 println!("{lib_name}: {files} files, {units} units, {changed_units} changed")
             }
             (None, ScanEvent::UnitDone { done, total }) if done % 100 == 0 || done == total => {

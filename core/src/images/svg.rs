@@ -40,6 +40,7 @@ pub(super) fn info(bytes: &[u8], path: &Path) -> Result<ImageInfo, ImageError> {
         };
         let root = match event {
             Event::Start(e) | Event::Empty(e) => e,
+            Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => continue,
             Event::Eof | Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
                 return Err(unknown())
             }

@@ -6,6 +6,7 @@
 //! taken when an element closes. Nothing recurses, so nesting depth costs only memory.
 
 use quick_xml::errors::IllFormedError;
+use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
@@ -78,22 +79,34 @@ pub(super) fn parse(text: &str, kind: NfoKind) -> Result<NfoMetadata, NfoError> 
 
     let mut b = Builder::new(kind);
     let xml_error = |pos: u64, source: quick_xml::Error| xml_error(text, bom as u64 + pos, source);
+    // An attribute error's position counts from the character after the tag's `<`.
+    let attr_error = |tag_start: u64, e: quick_xml::Error| {
+        let offset = match &e {
+            quick_xml::Error::InvalidAttr(
+                AttrError::ExpectedEq(p)
+                | AttrError::ExpectedValue(p)
+                | AttrError::UnquotedValue(p)
+                | AttrError::ExpectedQuote(p, _)
+                | AttrError::Duplicated(p, _),
+            ) => *p as u64 + 1,
+            _ => 0,
+        };
+        xml_error(tag_start + offset, e)
+    };
     let trailing_from = loop {
+        // Text is its own event, so a tag's event starts at its `<`.
+        let event_start = reader.buffer_position();
         let event = match reader.read_event() {
             Ok(e) => e,
             Err(e) => return Err(xml_error(reader.error_position(), e)),
         };
         match event {
             Event::Start(e) => {
-                let frame = b
-                    .frame(&e)
-                    .map_err(|e| xml_error(reader.buffer_position(), e))?;
+                let frame = b.frame(&e).map_err(|e| attr_error(event_start, e))?;
                 b.open(frame);
             }
             Event::Empty(e) => {
-                let frame = b
-                    .frame(&e)
-                    .map_err(|e| xml_error(reader.buffer_position(), e))?;
+                let frame = b.frame(&e).map_err(|e| attr_error(event_start, e))?;
                 b.open(frame);
                 if b.close() {
                     break reader.buffer_position() as usize;
@@ -281,13 +294,11 @@ impl Builder {
             0 => return true,
             1 => self.item_field(&frame),
             2 => self.child_field(&frame),
-            3 => {
-                if self.stack[1].name == "ratings"
-                    && self.stack[2].name == "rating"
-                    && frame.name == "value"
-                {
-                    self.rating_value = float(&frame.text);
-                }
+            3 if self.stack[1].name == "ratings"
+                && self.stack[2].name == "rating"
+                && frame.name == "value" =>
+            {
+                self.rating_value = float(&frame.text);
             }
             _ => {}
         }

@@ -787,9 +787,9 @@ fn malformed_xml_is_an_error_with_position() {
             "broken attribute",
             "<movie>\n<uniqueid type=tmdb>1</uniqueid></movie>",
             2,
-            25,
+            16,
         ),
-        ("garbage", "<<<>>>", 1, 1),
+        ("garbage", "<<<>>>", 1, 7),
         ("bom counts in the position", "\u{feff}<movie>", 1, 9),
     ];
     for (name, text, line, column) in cases {
@@ -876,7 +876,8 @@ fn truncated_input_never_panics() {
 
 #[test]
 fn dates() {
-    let cases: &[(&str, Option<(i32, u32, u32)>)] = &[
+    type Case = (&'static str, Option<(i32, u32, u32)>);
+    let cases: &[Case] = &[
         ("2010-07-16", Some((2010, 7, 16))),
         (" 2010-07-16 ", Some((2010, 7, 16))),
         ("2010-07-16T21:00:00Z", Some((2010, 7, 16))),

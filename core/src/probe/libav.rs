@@ -258,9 +258,7 @@ fn open<'d>(
     unsafe {
         let mut ctx = sys::avformat_alloc_context();
         if ctx.is_null() {
-            return Err(Failure::Open(ffmpeg::Error::Other {
-                errno: sys::ENOMEM,
-            }));
+            return Err(Failure::Open(ffmpeg::Error::Other { errno: sys::ENOMEM }));
         }
         (*ctx).interrupt_callback = sys::AVIOInterruptCB {
             callback: Some(interrupt_callback),
@@ -458,7 +456,9 @@ unsafe fn read_media_info(ctx: *mut sys::AVFormatContext, size: u64) -> (MediaIn
         let info = MediaInfo {
             container,
             container_long_name,
-            duration_ticks: (duration >= 0).then(|| to_ticks(duration, micros)).flatten(),
+            duration_ticks: (duration >= 0)
+                .then(|| to_ticks(duration, micros))
+                .flatten(),
             start_time_ticks: to_ticks((*ctx).start_time, micros),
             bit_rate: positive((*ctx).bit_rate),
             size,
@@ -488,7 +488,11 @@ fn positive_u32(v: c_int) -> Option<u32> {
 }
 
 /// A libav name, unless the value is the enum's "unspecified" (as `ffprobe` leaves those out).
-fn specified_name(value: c_int, unspecified: c_int, name: extern "C" fn(c_int) -> *const c_char) -> Option<String> {
+fn specified_name(
+    value: c_int,
+    unspecified: c_int,
+    name: extern "C" fn(c_int) -> *const c_char,
+) -> Option<String> {
     if value == unspecified {
         return None;
     }
@@ -655,8 +659,8 @@ unsafe fn read_stream(
             StreamKind::Audio => {
                 s.sample_rate = positive_u32((*par).sample_rate);
                 s.sample_format = opt_string(ffi::av_get_sample_fmt_name(format));
-                s.bit_depth =
-                    bits_per_raw_sample.or_else(|| positive_u32(ffi::av_get_bits_per_sample(codec_id)));
+                s.bit_depth = bits_per_raw_sample
+                    .or_else(|| positive_u32(ffi::av_get_bits_per_sample(codec_id)));
                 let layout = ptr::addr_of!((*par).ch_layout);
                 s.channels = positive_u32((*layout).nb_channels);
                 if c_enum!((*layout).order) != sys::AVChannelOrder::AV_CHANNEL_ORDER_UNSPEC as c_int
@@ -679,7 +683,8 @@ unsafe fn describe_layout(layout: *const sys::AVChannelLayout) -> Option<String>
     for _ in 0..2 {
         // SAFETY: `buf` is writable for its length; libav writes at most that many bytes
         // (NUL included) and returns the length the full description needs.
-        let needed = unsafe { sys::av_channel_layout_describe(layout, buf.as_mut_ptr().cast(), buf.len()) };
+        let needed =
+            unsafe { sys::av_channel_layout_describe(layout, buf.as_mut_ptr().cast(), buf.len()) };
         let needed = usize::try_from(needed).ok()?;
         if needed <= buf.len() {
             let text = CStr::from_bytes_until_nul(&buf).ok()?;
@@ -705,8 +710,8 @@ unsafe fn read_dolby_vision(st: *const sys::AVStream) -> Option<DolbyVisionConfi
             return None;
         }
         (0..count).map(|i| entries.add(i)).find_map(|sd| {
-            let is_dovi = c_enum!((*sd).type_)
-                == sys::AVPacketSideDataType::AV_PKT_DATA_DOVI_CONF as c_int;
+            let is_dovi =
+                c_enum!((*sd).type_) == sys::AVPacketSideDataType::AV_PKT_DATA_DOVI_CONF as c_int;
             if !is_dovi || (*sd).data.is_null() || (*sd).size < 8 {
                 return None;
             }

@@ -485,7 +485,11 @@ fn to_ticks(value: i64, time_base: Rational) -> Option<i64> {
     }
     let n = i128::from(value) * i128::from(time_base.num) * i128::from(TICKS_PER_SECOND);
     let d = i128::from(time_base.den);
-    let q = if n >= 0 { (n + d / 2) / d } else { (n - d / 2) / d };
+    let q = if n >= 0 {
+        (n + d / 2) / d
+    } else {
+        (n - d / 2) / d
+    };
     i64::try_from(q).ok()
 }
 
@@ -545,7 +549,10 @@ mod helper_tests {
         let ms = Rational { num: 1, den: 1000 };
         assert_eq!(to_ticks(6021, ms), Some(60_210_000));
         assert_eq!(to_ticks(-21, ms), Some(-210_000));
-        let ntsc = Rational { num: 1001, den: 30000 };
+        let ntsc = Rational {
+            num: 1001,
+            den: 30000,
+        };
         // 1 frame of 30000/1001 fps is 333666.66 ticks: rounds to 333667
         assert_eq!(to_ticks(1, ntsc), Some(333_667));
         assert_eq!(to_ticks(-1, ntsc), Some(-333_667));

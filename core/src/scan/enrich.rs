@@ -28,7 +28,9 @@ pub fn apply_nfo_file(rec: &mut ItemRecord, f: &FileNode, kind: NfoItemKind) {
 }
 
 fn non_empty(s: &Option<String>) -> Option<String> {
-    s.as_ref().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    s.as_ref()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 /// Applies NFO metadata over what the file names gave.
@@ -92,7 +94,11 @@ pub fn apply_nfo(rec: &mut ItemRecord, m: &NfoMetadata) {
         rec.album = Some(album);
     }
     for p in &m.people {
-        if !rec.people.iter().any(|q| q.name == p.name && q.kind == p.kind.name()) {
+        if !rec
+            .people
+            .iter()
+            .any(|q| q.name == p.name && q.kind == p.kind.name())
+        {
             rec.people.push(PersonCredit {
                 name: p.name.clone(),
                 role: p.role.clone(),
@@ -215,7 +221,10 @@ pub fn apply_probe_error(rec: &mut ItemRecord, error: &str, size: u64, mtime_ns:
 
 /// Probes `path` and converts the result to store terms; the error text is what gets
 /// recorded on the item (the probe error itself is logged by the caller).
-pub fn probe_facts(prober: &dyn crate::probe::Prober, path: &std::path::Path) -> Result<MediaFacts, String> {
+pub fn probe_facts(
+    prober: &dyn crate::probe::Prober,
+    path: &std::path::Path,
+) -> Result<MediaFacts, String> {
     let info = prober.probe(path).map_err(|e| e.to_string())?;
     Ok(facts_from(&info))
 }
@@ -330,11 +339,20 @@ pub fn finish_music(planned: &mut [super::resolve::Planned]) {
             counts.into_iter().max_by_key(|(_, n)| *n).map(|(v, _)| v)
         };
         let name = most_common(tracks.iter().filter_map(|t| t.album.clone()).collect());
-        let year = most_common(tracks.iter().filter_map(|t| t.production_year.map(|y| y.to_string())).collect());
+        let year = most_common(
+            tracks
+                .iter()
+                .filter_map(|t| t.production_year.map(|y| y.to_string()))
+                .collect(),
+        );
         let mut album_artists: Vec<String> = Vec::new();
         let mut genres: Vec<String> = Vec::new();
         for t in &tracks {
-            let source = if t.album_artists.is_empty() { &t.artists } else { &t.album_artists };
+            let source = if t.album_artists.is_empty() {
+                &t.artists
+            } else {
+                &t.album_artists
+            };
             merge(&mut album_artists, source);
             merge(&mut genres, &t.genres);
         }

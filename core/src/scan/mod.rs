@@ -28,7 +28,9 @@ use rayon::prelude::*;
 
 use crate::naming::NamingOptions;
 use crate::probe::Prober;
-use crate::store::{self, ItemId, ItemKind, ItemRecord, LibraryRecord, Store, StoreError, StoredItemState};
+use crate::store::{
+    self, ItemId, ItemKind, ItemRecord, LibraryRecord, Store, StoreError, StoredItemState,
+};
 
 use enrich::MediaFacts;
 use resolve::{Planned, ResolveCtx};
@@ -194,7 +196,11 @@ fn fingerprint(rec: &ItemRecord) -> i64 {
 
 impl Scanner<'_> {
     /// Scans one library.
-    pub fn scan(&self, library: &LibraryRecord, options: &ScanOptions) -> Result<ScanSummary, ScanError> {
+    pub fn scan(
+        &self,
+        library: &LibraryRecord,
+        options: &ScanOptions,
+    ) -> Result<ScanSummary, ScanError> {
         let started = Instant::now();
         let emit = |e: ScanEvent| {
             if let Some(p) = &options.progress {
@@ -245,7 +251,9 @@ impl Scanner<'_> {
             options.only_paths.is_empty()
                 || options.only_paths.iter().any(|p| {
                     let base = key.trim_end_matches(ROOT_FILES_SUFFIX);
-                    p == base || p.starts_with(&format!("{base}/")) || base.starts_with(&format!("{p}/"))
+                    p == base
+                        || p.starts_with(&format!("{base}/"))
+                        || base.starts_with(&format!("{p}/"))
                 })
         };
         let changed: Vec<&Unit<'_>> = units
@@ -256,7 +264,11 @@ impl Scanner<'_> {
         let gone: Vec<String> = stored
             .keys()
             .filter(|k| !current.contains(k.as_str()))
-            .filter(|k| !missing_folders.iter().any(|m| k.starts_with(&format!("{m}/"))))
+            .filter(|k| {
+                !missing_folders
+                    .iter()
+                    .any(|m| k.starts_with(&format!("{m}/")))
+            })
             .filter(|k| in_scope(k))
             .cloned()
             .collect();
@@ -271,7 +283,10 @@ impl Scanner<'_> {
         // Items of vanished units can be the source of renames into changed units.
         let mut vanished: Vec<StoredItemState> = Vec::new();
         for key in &gone {
-            vanished.extend(self.store.read(|c| self.stored_in_unit(c, library.id, key))?);
+            vanished.extend(
+                self.store
+                    .read(|c| self.stored_in_unit(c, library.id, key))?,
+            );
         }
         let mut claimed: HashSet<ItemId> = HashSet::new();
         let mut found = 0usize;
@@ -294,7 +309,9 @@ impl Scanner<'_> {
                     Some(d) => ctx.resolve_unit_dir(d),
                     None => ctx.resolve_root_files(),
                 };
-                let stored_items = self.store.read(|c| self.stored_in_unit(c, library.id, &unit.key))?;
+                let stored_items = self
+                    .store
+                    .read(|c| self.stored_in_unit(c, library.id, &unit.key))?;
                 found += planned.len();
                 plans.push((unit, planned, stored_items));
             }
@@ -302,19 +319,28 @@ impl Scanner<'_> {
             // Renames: a new item whose file matches a vanished item's file keeps that id.
             let mut pool: Vec<StoredItemState> = vanished.clone();
             for (_, planned, stored_items) in &plans {
-                let planned_ids: HashSet<ItemId> = planned.iter().filter_map(|p| p.rec.id).collect();
-                pool.extend(stored_items.iter().filter(|s| !planned_ids.contains(&s.id)).cloned());
+                let planned_ids: HashSet<ItemId> =
+                    planned.iter().filter_map(|p| p.rec.id).collect();
+                pool.extend(
+                    stored_items
+                        .iter()
+                        .filter(|s| !planned_ids.contains(&s.id))
+                        .cloned(),
+                );
             }
             for (_, planned, stored_items) in plans.iter_mut() {
                 let known: HashSet<ItemId> = stored_items.iter().map(|s| s.id).collect();
                 let mut remap: HashMap<ItemId, ItemId> = HashMap::new();
                 for p in planned.iter() {
-                    let (Some(id), Some(media)) = (p.rec.id, &p.media) else { continue };
+                    let (Some(id), Some(media)) = (p.rec.id, &p.media) else {
+                        continue;
+                    };
                     if known.contains(&id) {
                         continue;
                     }
                     if let Some(old) = pool.iter().find(|s| {
-                        !claimed.contains(&s.id) && s.file == Some((media.size as i64, media.mtime_ns))
+                        !claimed.contains(&s.id)
+                            && s.file == Some((media.size as i64, media.mtime_ns))
                     }) {
                         claimed.insert(old.id);
                         remap.insert(id, old.id);
@@ -345,7 +371,14 @@ impl Scanner<'_> {
                     .iter()
                     .filter(|i| unit_contains(&unit.key, &i.path))
                     .collect();
-                let (added, updated, removed) = self.write_unit(library.id, unit, planned, stored_items, &claimed, &issues_here)?;
+                let (added, updated, removed) = self.write_unit(
+                    library.id,
+                    unit,
+                    planned,
+                    stored_items,
+                    &claimed,
+                    &issues_here,
+                )?;
                 summary.added += added;
                 summary.updated += updated;
                 summary.removed += removed;
@@ -386,8 +419,12 @@ impl Scanner<'_> {
             summary.removed += removed;
         }
         summary.items_by_kind = self.store.read(|c| {
-            let mut stmt = c.prepare("SELECT kind, COUNT(*) FROM items WHERE library_id = ?1 AND id != ?1 GROUP BY kind")?;
-            let rows = stmt.query_map([&library.id.0[..]], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            let mut stmt = c.prepare(
+                "SELECT kind, COUNT(*) FROM items WHERE library_id = ?1 AND id != ?1 GROUP BY kind",
+            )?;
+            let rows = stmt.query_map([&library.id.0[..]], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?;
             let mut m = BTreeMap::new();
             for row in rows {
                 let (k, n) = row?;
@@ -433,7 +470,8 @@ impl Scanner<'_> {
         let mut jobs: Vec<(usize, usize)> = Vec::new();
         let mut image_jobs: Vec<(usize, usize, usize)> = Vec::new();
         for (u, (_, planned, stored_items)) in plans.iter_mut().enumerate() {
-            let by_id: HashMap<ItemId, &StoredItemState> = stored_items.iter().map(|s| (s.id, s)).collect();
+            let by_id: HashMap<ItemId, &StoredItemState> =
+                stored_items.iter().map(|s| (s.id, s)).collect();
             for (i, p) in planned.iter_mut().enumerate() {
                 let Some(id) = p.rec.id else { continue };
                 let previous = match by_id.get(&id) {
@@ -445,7 +483,8 @@ impl Scanner<'_> {
                 };
                 if let Some(media) = &p.media {
                     let unchanged = previous.as_ref().is_some_and(|prev| {
-                        prev.size == Some(media.size as i64) && prev.file_mtime == Some(media.mtime_ns)
+                        prev.size == Some(media.size as i64)
+                            && prev.file_mtime == Some(media.mtime_ns)
                     });
                     match previous.as_ref().filter(|_| unchanged) {
                         Some(prev) => reuse_media(&mut p.rec, prev),
@@ -454,7 +493,11 @@ impl Scanner<'_> {
                 }
                 for (k, img) in p.rec.images.iter_mut().enumerate() {
                     let old = previous.as_ref().and_then(|prev| {
-                        prev.images.iter().find(|o| o.path == img.path && o.date_modified == img.date_modified && o.width.is_some())
+                        prev.images.iter().find(|o| {
+                            o.path == img.path
+                                && o.date_modified == img.date_modified
+                                && o.width.is_some()
+                        })
                     });
                     match old {
                         Some(o) => {
@@ -511,7 +554,9 @@ impl Scanner<'_> {
         };
         for ((u, i), result) in jobs.iter().zip(facts) {
             let p = &mut plans[*u].1[*i];
-            let Some(media) = p.media.clone() else { continue };
+            let Some(media) = p.media.clone() else {
+                continue;
+            };
             match result {
                 Some(Ok(f)) => {
                     summary.probed += 1;
@@ -549,7 +594,8 @@ impl Scanner<'_> {
         claimed: &HashSet<ItemId>,
         issues: &[&WalkIssue],
     ) -> Result<(usize, usize, usize), StoreError> {
-        let stored: HashMap<ItemId, i64> = stored_items.iter().map(|s| (s.id, s.fingerprint)).collect();
+        let stored: HashMap<ItemId, i64> =
+            stored_items.iter().map(|s| (s.id, s.fingerprint)).collect();
         // The same id can come out twice (a file seen as two things); keep the first.
         let mut seen = HashSet::new();
         planned.retain(|p| p.rec.id.is_some_and(|id| seen.insert(id)));
@@ -602,13 +648,21 @@ impl Scanner<'_> {
 
 fn unit_contains(key: &str, path: &str) -> bool {
     match key.strip_suffix(ROOT_FILES_SUFFIX) {
-        Some(root) => path.len() > root.len() + 1 && path.starts_with(root) && !path[root.len() + 1..].contains('/'),
+        Some(root) => {
+            path.len() > root.len() + 1
+                && path.starts_with(root)
+                && !path[root.len() + 1..].contains('/')
+        }
         None => path == key || path.starts_with(&format!("{key}/")),
     }
 }
 
 /// Removes the recorded scan errors of the paths in a unit.
-fn clear_unit_errors(tx: &rusqlite::Transaction<'_>, library: ItemId, key: &str) -> Result<(), StoreError> {
+fn clear_unit_errors(
+    tx: &rusqlite::Transaction<'_>,
+    library: ItemId,
+    key: &str,
+) -> Result<(), StoreError> {
     for (path, _) in store::scan_errors(tx, library)? {
         if unit_contains(key, &path) {
             store::set_scan_error(tx, library, &path, None)?;
@@ -620,7 +674,12 @@ fn clear_unit_errors(tx: &rusqlite::Transaction<'_>, library: ItemId, key: &str)
 /// Copies the media facts of a stored record whose file did not change.
 fn reuse_media(rec: &mut ItemRecord, prev: &ItemRecord) {
     let external: Vec<_> = rec.streams.drain(..).filter(|s| s.is_external).collect();
-    rec.streams = prev.streams.iter().filter(|s| !s.is_external).cloned().collect();
+    rec.streams = prev
+        .streams
+        .iter()
+        .filter(|s| !s.is_external)
+        .cloned()
+        .collect();
     let base = rec.streams.len() as i32;
     for (i, mut s) in external.into_iter().enumerate() {
         s.index = base + i as i32;

@@ -18,7 +18,9 @@ use crate::naming::tv::{self, ExpressionFilter};
 use crate::naming::video::{self, ResolveOptions};
 use crate::naming::video_list::{self, VersionGrouping, VideoItem};
 use crate::naming::{path as npath, provider_ids, NamingOptions};
-use crate::store::{ImageRecord, ItemId, ItemKind, ItemRecord, LibraryKind, MediaType, StreamRecord};
+use crate::store::{
+    ImageRecord, ItemId, ItemKind, ItemRecord, LibraryKind, MediaType, StreamRecord,
+};
 
 use super::enrich;
 use super::walk::{DirNode, FileNode};
@@ -77,7 +79,11 @@ impl ResolveCtx<'_> {
             }
             LibraryKind::TvShows => {
                 // Loose episodes in a TV library root: each file its own item.
-                for f in root.files.iter().filter(|f| is_video_like(self.naming, &f.path)) {
+                for f in root
+                    .files
+                    .iter()
+                    .filter(|f| is_video_like(self.naming, &f.path))
+                {
                     out.push(self.plain_video(f, root, self.library_id, ItemKind::Video));
                 }
             }
@@ -174,7 +180,12 @@ impl ResolveCtx<'_> {
             .files
             .iter()
             .filter(|f| is_video_like(self.naming, &f.path))
-            .filter(|f| !npath::file_stem(&f.name).to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|w| w == "sample"))
+            .filter(|f| {
+                !npath::file_stem(&f.name)
+                    .to_lowercase()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w == "sample")
+            })
             .map(|f| StackEntry {
                 path: f.path.clone(),
                 is_directory: false,
@@ -224,7 +235,13 @@ impl ResolveCtx<'_> {
     }
 
     /// One movie (with its alternate versions as separate records pointing at it).
-    fn movie(&self, item: &VideoItem, dir: &DirNode, parent: ItemId, own_folder: bool) -> Vec<Planned> {
+    fn movie(
+        &self,
+        item: &VideoItem,
+        dir: &DirNode,
+        parent: ItemId,
+        own_folder: bool,
+    ) -> Vec<Planned> {
         let kind = match self.kind {
             LibraryKind::Movies => ItemKind::Movie,
             LibraryKind::MusicVideos => ItemKind::MusicVideo,
@@ -288,7 +305,11 @@ impl ResolveCtx<'_> {
             NfoItemKind::Video
         };
         self.attach_nfo(&mut p.rec, dir, nfo_kind, own_folder, None);
-        let id_source = if own_folder { dir.name.clone() } else { first.name.clone() };
+        let id_source = if own_folder {
+            dir.name.clone()
+        } else {
+            first.name.clone()
+        };
         self.attach_name_ids(&mut p.rec, &id_source, true);
         p
     }
@@ -323,7 +344,11 @@ impl ResolveCtx<'_> {
     /// Every video in the extras sub-folders of `dir` (`trailers/`, `featurettes/`, ...),
     /// owned by `owner`.
     fn extras_folders(&self, dir: &DirNode, owner: ItemId, out: &mut Vec<Planned>) {
-        for sub in dir.dirs.iter().filter(|d| is_extras_folder(self.naming, &d.name)) {
+        for sub in dir
+            .dirs
+            .iter()
+            .filter(|d| is_extras_folder(self.naming, &d.name))
+        {
             for f in sub.all_files() {
                 if !self.naming.extensions.is_video(&f.path) {
                     continue;
@@ -338,7 +363,10 @@ impl ResolveCtx<'_> {
 
     fn plain_video(&self, f: &FileNode, dir: &DirNode, parent: ItemId, kind: ItemKind) -> Planned {
         let info = video::resolve(self.naming, &f.path, false, ResolveOptions::default());
-        let name = info.as_ref().map(|v| v.name.clone()).unwrap_or_else(|| f.name.clone());
+        let name = info
+            .as_ref()
+            .map(|v| v.name.clone())
+            .unwrap_or_else(|| f.name.clone());
         let mut rec = self.base(kind, &f.path, &name, parent);
         rec.media_type = Some(MediaType::Video);
         rec.production_year = info.as_ref().and_then(|v| v.year);
@@ -373,7 +401,11 @@ impl ResolveCtx<'_> {
         } else {
             ItemKind::Video
         };
-        for f in dir.files.iter().filter(|f| is_video_like(self.naming, &f.path)) {
+        for f in dir
+            .files
+            .iter()
+            .filter(|f| is_video_like(self.naming, &f.path))
+        {
             out.push(self.plain_video(f, dir, parent, kind));
         }
         if !files_only {
@@ -405,12 +437,19 @@ impl ResolveCtx<'_> {
         let mut seasons: HashMap<Option<i32>, ItemId> = HashMap::new();
         let mut season_dirs: Vec<(&DirNode, Option<i32>)> = Vec::new();
         for sub in &dir.dirs {
-            if is_extras_folder(self.naming, &sub.name) && !sub.name.eq_ignore_ascii_case("specials") {
+            if is_extras_folder(self.naming, &sub.name)
+                && !sub.name.eq_ignore_ascii_case("specials")
+            {
                 continue;
             }
             let parsed = tv::parse_season_path(self.naming, &sub.path, Some(&dir.path), true, true);
             let number = parsed.season_number.filter(|_| parsed.success);
-            if number.is_none() && !sub.all_files().iter().any(|f| is_video_like(self.naming, &f.path)) {
+            if number.is_none()
+                && !sub
+                    .all_files()
+                    .iter()
+                    .any(|f| is_video_like(self.naming, &f.path))
+            {
                 continue;
             }
             season_dirs.push((sub, number));
@@ -434,13 +473,37 @@ impl ResolveCtx<'_> {
         for (sub, number) in &season_dirs {
             let season_id = seasons.get(number).copied();
             let mut files: Vec<&FileNode> = sub.files.iter().collect();
-            for d in sub.dirs.iter().filter(|d| !is_extras_folder(self.naming, &d.name)) {
+            for d in sub
+                .dirs
+                .iter()
+                .filter(|d| !is_extras_folder(self.naming, &d.name))
+            {
                 files.extend(d.all_files());
             }
-            self.episodes(&files, sub, series_id, &series_name, season_id, *number, &mut seasons, dir, out);
+            self.episodes(
+                &files,
+                sub,
+                series_id,
+                &series_name,
+                season_id,
+                *number,
+                &mut seasons,
+                dir,
+                out,
+            );
         }
         let loose: Vec<&FileNode> = dir.files.iter().collect();
-        self.episodes(&loose, dir, series_id, &series_name, None, None, &mut seasons, dir, out);
+        self.episodes(
+            &loose,
+            dir,
+            series_id,
+            &series_name,
+            None,
+            None,
+            &mut seasons,
+            dir,
+            out,
+        );
         self.extras_folders(dir, series_id, out);
     }
 
@@ -477,8 +540,17 @@ impl ResolveCtx<'_> {
                 continue;
             }
             let first = &item.files[0];
-            let parsed = tv::resolve_episode(self.naming, &first.path, false, ExpressionFilter::default(), true);
-            let mut number = parsed.as_ref().and_then(|e| e.season_number).or(season_number);
+            let parsed = tv::resolve_episode(
+                self.naming,
+                &first.path,
+                false,
+                ExpressionFilter::default(),
+                true,
+            );
+            let mut number = parsed
+                .as_ref()
+                .and_then(|e| e.season_number)
+                .or(season_number);
             let by_date = parsed.as_ref().is_some_and(|e| e.is_by_date);
             let episode = parsed.as_ref().and_then(|e| e.episode_number);
             if number.is_none() && (episode.is_some() || by_date) {
@@ -510,7 +582,12 @@ impl ResolveCtx<'_> {
             for (v, is_alt) in versions {
                 let f0 = &v.files[0];
                 let stem = npath::file_stem(&f0.path).to_owned();
-                let mut rec = self.base(ItemKind::Episode, &f0.path, &stem, season.unwrap_or(series_id));
+                let mut rec = self.base(
+                    ItemKind::Episode,
+                    &f0.path,
+                    &stem,
+                    season.unwrap_or(series_id),
+                );
                 rec.media_type = Some(MediaType::Video);
                 rec.series_id = Some(series_id);
                 rec.season_id = season;
@@ -534,15 +611,23 @@ impl ResolveCtx<'_> {
                 if is_alt.is_some() {
                     rec.primary_version_id = primary_id;
                 }
-                let media = files.iter().find(|f| f.path == f0.path).map(|f| (*f).clone());
+                let media = files
+                    .iter()
+                    .find(|f| f.path == f0.path)
+                    .map(|f| (*f).clone());
                 let mut p = Planned {
                     rec,
                     media: if f0.is_stub { None } else { media },
                     image_files: Vec::new(),
                 };
                 let parent_dir = npath::parent(&f0.path).unwrap_or(&dir.path);
-                let holder = if parent_dir == dir.path { dir } else {
-                    dir.dirs.iter().find(|d| d.path == parent_dir).unwrap_or(dir)
+                let holder = if parent_dir == dir.path {
+                    dir
+                } else {
+                    dir.dirs
+                        .iter()
+                        .find(|d| d.path == parent_dir)
+                        .unwrap_or(dir)
                 };
                 self.attach_episode_image(&mut p, holder, &f0.path);
                 self.attach_external_streams(&mut p.rec, holder, &f0.path);
@@ -563,9 +648,19 @@ impl ResolveCtx<'_> {
         let disc_dirs = dir
             .dirs
             .iter()
-            .filter(|d| self.naming.audio.is_multi_part(&d.path) && d.files.iter().any(|f| self.is_song(f)))
+            .filter(|d| {
+                self.naming.audio.is_multi_part(&d.path) && d.files.iter().any(|f| self.is_song(f))
+            })
             .count();
-        if has_audio || (disc_dirs > 0 && disc_dirs == dir.dirs.iter().filter(|d| d.all_files().iter().any(|f| self.is_song(f))).count()) {
+        if has_audio
+            || (disc_dirs > 0
+                && disc_dirs
+                    == dir
+                        .dirs
+                        .iter()
+                        .filter(|d| d.all_files().iter().any(|f| self.is_song(f)))
+                        .count())
+        {
             self.album(dir, parent, out, false);
             return;
         }
@@ -574,7 +669,13 @@ impl ResolveCtx<'_> {
         }
         // A folder of albums: the artist.
         let mut artist = self.folder(dir, parent, ItemKind::MusicArtist, &dir.name);
-        self.attach_images(&mut artist, dir, ArtworkItemKind::MusicArtist, &dir.name, true);
+        self.attach_images(
+            &mut artist,
+            dir,
+            ArtworkItemKind::MusicArtist,
+            &dir.name,
+            true,
+        );
         self.attach_nfo(&mut artist.rec, dir, NfoItemKind::MusicArtist, true, None);
         let id = artist.rec.id.unwrap_or(parent);
         out.push(artist);
@@ -586,17 +687,30 @@ impl ResolveCtx<'_> {
     fn is_song(&self, f: &FileNode) -> bool {
         self.naming.extensions.is_audio(&f.path)
             && !npath::extension(&f.path).eq_ignore_ascii_case(".cue")
-            && !extras::classify(self.naming, &f.path, None).extra_type.is_some_and(|t| t == ExtraType::ThemeSong)
+            && extras::classify(self.naming, &f.path, None).extra_type != Some(ExtraType::ThemeSong)
     }
 
     /// An album folder (or the library root's loose songs, `files_only`).
     fn album(&self, dir: &DirNode, parent: ItemId, out: &mut Vec<Planned>, files_only: bool) {
-        let mut tracks: Vec<(&FileNode, Option<i32>)> =
-            dir.files.iter().filter(|f| self.is_song(f)).map(|f| (f, None)).collect();
+        let mut tracks: Vec<(&FileNode, Option<i32>)> = dir
+            .files
+            .iter()
+            .filter(|f| self.is_song(f))
+            .map(|f| (f, None))
+            .collect();
         if !files_only {
-            for sub in dir.dirs.iter().filter(|d| self.naming.audio.is_multi_part(&d.path)) {
+            for sub in dir
+                .dirs
+                .iter()
+                .filter(|d| self.naming.audio.is_multi_part(&d.path))
+            {
                 let disc = disc_number(&sub.name);
-                tracks.extend(sub.files.iter().filter(|f| self.is_song(f)).map(|f| (f, disc)));
+                tracks.extend(
+                    sub.files
+                        .iter()
+                        .filter(|f| self.is_song(f))
+                        .map(|f| (f, disc)),
+                );
             }
         }
         if tracks.is_empty() {
@@ -608,14 +722,25 @@ impl ResolveCtx<'_> {
             let (name, year) = album_name_year(&dir.name);
             let mut album = self.folder(dir, parent, ItemKind::MusicAlbum, &name);
             album.rec.production_year = year;
-            self.attach_images(&mut album, dir, ArtworkItemKind::MusicAlbum, &dir.name, true);
+            self.attach_images(
+                &mut album,
+                dir,
+                ArtworkItemKind::MusicAlbum,
+                &dir.name,
+                true,
+            );
             self.attach_nfo(&mut album.rec, dir, NfoItemKind::MusicAlbum, true, None);
             let id = album.rec.id.unwrap_or(parent);
             out.push(album);
             id
         };
         for (f, disc) in tracks {
-            let mut rec = self.base(ItemKind::Audio, &f.path, npath::file_stem(&f.name), album_id);
+            let mut rec = self.base(
+                ItemKind::Audio,
+                &f.path,
+                npath::file_stem(&f.name),
+                album_id,
+            );
             rec.media_type = Some(MediaType::Audio);
             rec.parent_index_number = disc;
             rec.index_number = leading_number(npath::file_stem(&f.name));
@@ -639,15 +764,26 @@ impl ResolveCtx<'_> {
     fn books(&self, dir: &DirNode, parent: ItemId, out: &mut Vec<Planned>, files_only: bool) {
         for f in &dir.files {
             if is_book(&f.path) {
-                let info = crate::naming::book::parse_book_file_name(self.naming, npath::file_stem(&f.name));
-                let name = info.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| npath::file_stem(&f.name).to_owned());
+                let info = crate::naming::book::parse_book_file_name(
+                    self.naming,
+                    npath::file_stem(&f.name),
+                );
+                let name = info
+                    .name
+                    .clone()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| npath::file_stem(&f.name).to_owned());
                 let mut rec = self.base(ItemKind::Book, &f.path, &name, parent);
                 rec.media_type = Some(MediaType::Book);
                 rec.production_year = info.year;
                 rec.index_number = info.index;
                 rec.parent_index_number = info.parent_index;
                 rec.series_name = info.series_name;
-                rec.container = Some(npath::extension(&f.path).trim_start_matches('.').to_lowercase());
+                rec.container = Some(
+                    npath::extension(&f.path)
+                        .trim_start_matches('.')
+                        .to_lowercase(),
+                );
                 rec.size = Some(f.size as i64);
                 rec.file_mtime = Some(f.mtime_ns);
                 out.push(Planned {
@@ -659,7 +795,12 @@ impl ResolveCtx<'_> {
                 && !npath::file_stem(&f.name).is_empty()
             {
                 let book = crate::naming::audio::resolve_audiobook_file(self.naming, &f.path);
-                let mut rec = self.base(ItemKind::AudioBook, &f.path, npath::file_stem(&f.name), parent);
+                let mut rec = self.base(
+                    ItemKind::AudioBook,
+                    &f.path,
+                    npath::file_stem(&f.name),
+                    parent,
+                );
                 rec.media_type = Some(MediaType::Audio);
                 if let Some(b) = book {
                     rec.index_number = b.chapter_number;
@@ -681,22 +822,43 @@ impl ResolveCtx<'_> {
 
     // ---------------------------------------------------------------- attachments
 
-    fn attach_images(&self, p: &mut Planned, dir: &DirNode, kind: ArtworkItemKind, file_name: &str, own_folder: bool) {
+    fn attach_images(
+        &self,
+        p: &mut Planned,
+        dir: &DirNode,
+        kind: ArtworkItemKind,
+        file_name: &str,
+        own_folder: bool,
+    ) {
         let names = local_image_names(kind, npath::file_name(file_name), own_folder);
         let find = |base: &str| -> Option<&FileNode> { find_image(self.naming, dir, base) };
-        for t in [ImageType::Primary, ImageType::Logo, ImageType::Art, ImageType::Banner, ImageType::Thumb, ImageType::Disc] {
+        for t in [
+            ImageType::Primary,
+            ImageType::Logo,
+            ImageType::Art,
+            ImageType::Banner,
+            ImageType::Thumb,
+            ImageType::Disc,
+        ] {
             if let Some(f) = names.names(t).iter().find_map(|n| find(n)) {
                 push_image(p, t, 0, f);
             }
         }
         let extrafanart: Vec<String> = dir
             .dir("extrafanart")
-            .map(|d| d.files.iter().filter(|f| self.naming.extensions.is_image(&f.path)).map(|f| format!("extrafanart/{}", npath::file_stem(&f.name))).collect())
+            .map(|d| {
+                d.files
+                    .iter()
+                    .filter(|f| self.naming.extensions.is_image(&f.path))
+                    .map(|f| format!("extrafanart/{}", npath::file_stem(&f.name)))
+                    .collect()
+            })
             .unwrap_or_default();
         let chosen = select_backdrops(&names.backdrops, |n| find(n).is_some(), &extrafanart);
         for (i, base) in chosen.iter().enumerate() {
             let f = if let Some(rest) = base.strip_prefix("extrafanart/") {
-                dir.dir("extrafanart").and_then(|d| find_image(self.naming, d, rest))
+                dir.dir("extrafanart")
+                    .and_then(|d| find_image(self.naming, d, rest))
             } else {
                 find(base)
             };
@@ -706,7 +868,13 @@ impl ResolveCtx<'_> {
         }
     }
 
-    fn attach_season_images_from_series(&self, p: &mut Planned, series_dir: &DirNode, number: Option<i32>, name: &str) {
+    fn attach_season_images_from_series(
+        &self,
+        p: &mut Planned,
+        series_dir: &DirNode,
+        number: Option<i32>,
+        name: &str,
+    ) {
         let names = artwork::season_image_names(number, name);
         for (t, candidates) in [
             (ImageType::Primary, &names.primary),
@@ -717,7 +885,10 @@ impl ResolveCtx<'_> {
             if p.rec.images.iter().any(|i| i.image_type == t.id()) {
                 continue;
             }
-            if let Some(f) = candidates.iter().find_map(|n| find_image(self.naming, series_dir, n)) {
+            if let Some(f) = candidates
+                .iter()
+                .find_map(|n| find_image(self.naming, series_dir, n))
+            {
                 push_image(p, t, 0, f);
             }
         }
@@ -740,8 +911,15 @@ impl ResolveCtx<'_> {
         let names: Vec<&str> = dir.files.iter().map(|f| f.path.as_str()).collect();
         let ext = &self.naming.extensions;
         let mut streams: Vec<StreamRecord> = Vec::new();
-        for (kind, label) in [(ExternalKind::Subtitle, "Subtitle"), (ExternalKind::Audio, "Audio")] {
-            for found in self.naming.external.find_external_files(ext, kind, video_path, &names) {
+        for (kind, label) in [
+            (ExternalKind::Subtitle, "Subtitle"),
+            (ExternalKind::Audio, "Audio"),
+        ] {
+            for found in self
+                .naming
+                .external
+                .find_external_files(ext, kind, video_path, &names)
+            {
                 if found.path == video_path {
                     continue;
                 }
@@ -762,7 +940,14 @@ impl ResolveCtx<'_> {
         rec.streams = streams;
     }
 
-    fn attach_nfo(&self, rec: &mut ItemRecord, dir: &DirNode, kind: NfoItemKind, own_folder: bool, disc: Option<&str>) {
+    fn attach_nfo(
+        &self,
+        rec: &mut ItemRecord,
+        dir: &DirNode,
+        kind: NfoItemKind,
+        own_folder: bool,
+        disc: Option<&str>,
+    ) {
         let path = rec.path.clone().unwrap_or_default();
         let mut q = NfoQuery::new(kind, &path);
         q.in_mixed_folder = !own_folder;
@@ -789,12 +974,21 @@ impl ResolveCtx<'_> {
         let keys: &[&str] = if movie {
             &["imdbid", "tmdbid", "tvdbid"]
         } else {
-            &["imdbid", "tvdbid", "tvmazeid", "tmdbid", "anidbid", "anilistid", "anisearchid"]
+            &[
+                "imdbid",
+                "tvdbid",
+                "tvmazeid",
+                "tmdbid",
+                "anidbid",
+                "anilistid",
+                "anisearchid",
+            ]
         };
         for (key, value) in provider_ids::find_provider_ids(name, keys) {
             let provider = provider_name(key);
             if !rec.provider_ids.iter().any(|(p, _)| p == provider) {
-                rec.provider_ids.push((provider.to_owned(), value.to_owned()));
+                rec.provider_ids
+                    .push((provider.to_owned(), value.to_owned()));
             }
         }
         if let Some(imdb) = rec.path.as_deref().and_then(provider_ids::find_imdb_id) {
@@ -819,7 +1013,11 @@ fn provider_name(key: &str) -> &'static str {
 }
 
 fn subtitle_codec(path: &str) -> String {
-    match npath::extension(path).trim_start_matches('.').to_ascii_lowercase().as_str() {
+    match npath::extension(path)
+        .trim_start_matches('.')
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "srt" => "subrip".into(),
         "ass" => "ass".into(),
         "ssa" => "ssa".into(),
@@ -864,7 +1062,10 @@ fn find_dir<'d>(root: &'d DirNode, path: &str) -> Option<&'d DirNode> {
     }
     root.dirs
         .iter()
-        .filter(|d| path.starts_with(&d.path) && path.as_bytes().get(d.path.len()).is_none_or(|b| *b == b'/'))
+        .filter(|d| {
+            path.starts_with(&d.path)
+                && path.as_bytes().get(d.path.len()).is_none_or(|b| *b == b'/')
+        })
         .find_map(|d| find_dir(d, path))
 }
 
@@ -876,7 +1077,12 @@ fn video_type_of(v: &video::VideoFileInfo) -> &'static str {
             _ => "VideoFile",
         };
     }
-    match v.container.as_deref().map(str::to_ascii_lowercase).as_deref() {
+    match v
+        .container
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("iso") | Some("img") => "Iso",
         _ => "VideoFile",
     }
@@ -933,7 +1139,11 @@ fn disc_number(folder: &str) -> Option<i32> {
 }
 
 fn leading_number(stem: &str) -> Option<i32> {
-    let digits: String = stem.trim().chars().take_while(char::is_ascii_digit).collect();
+    let digits: String = stem
+        .trim()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     if digits.is_empty() || digits.len() > 3 {
         return None;
     }

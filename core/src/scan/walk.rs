@@ -49,7 +49,9 @@ impl DirNode {
 
     /// The file called `name` (ignoring case).
     pub fn file(&self, name: &str) -> Option<&FileNode> {
-        self.files.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+        self.files
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     /// Every file of the subtree.
@@ -93,7 +95,14 @@ pub fn walk(root: &Path, issues: &mut Vec<WalkIssue>) -> std::io::Result<DirNode
     let name = crate::naming::path::file_name(root_str).to_owned();
     let mut ignores: Vec<(String, DotIgnore)> = Vec::new();
     let root_len = if root_str == "/" { 0 } else { root_str.len() };
-    Ok(walk_dir(root_str, name, root_len, &mut visited, &mut ignores, issues))
+    Ok(walk_dir(
+        root_str,
+        name,
+        root_len,
+        &mut visited,
+        &mut ignores,
+        issues,
+    ))
 }
 
 fn walk_dir(
@@ -245,8 +254,14 @@ mod tests {
         let tree = walk(root, &mut issues).unwrap();
         let files: Vec<&str> = tree.all_files().iter().map(|f| f.name.as_str()).collect();
         assert_eq!(files, ["Movie (2010).mkv"]);
-        assert!(issues.iter().any(|i| i.message.contains("loop")), "{issues:?}");
-        assert!(issues.iter().any(|i| i.message.contains("UTF-8")), "{issues:?}");
+        assert!(
+            issues.iter().any(|i| i.message.contains("loop")),
+            "{issues:?}"
+        );
+        assert!(
+            issues.iter().any(|i| i.message.contains("UTF-8")),
+            "{issues:?}"
+        );
 
         // The hash changes when a file changes and stays when nothing does.
         let again = walk(root, &mut Vec::new()).unwrap();

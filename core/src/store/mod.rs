@@ -20,8 +20,8 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 
 pub use model::*;
 pub use query::{
-    alternate_versions_of, extras_of, get_item, query_items, IdFilter, ItemQuery, QueryResult, SortBy,
-    SortOrder,
+    alternate_versions_of, extras_of, get_item, query_items, IdFilter, ItemQuery, QueryResult,
+    SortBy, SortOrder,
 };
 pub use write::*;
 

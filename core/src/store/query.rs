@@ -149,7 +149,8 @@ pub struct QueryResult<T> {
     pub start_index: usize,
 }
 
-const ITEM_COLUMNS: &str = "items.id, items.kind, items.library_id, items.parent_id, items.owner_id,
+const ITEM_COLUMNS: &str =
+    "items.id, items.kind, items.library_id, items.parent_id, items.owner_id,
     items.primary_version_id, items.series_id, items.season_id, items.path, items.name,
     items.sort_name, items.original_title, items.overview, items.tagline, items.production_year,
     items.premiere_date, items.community_rating, items.official_rating, items.run_time_ticks,
@@ -218,9 +219,12 @@ fn read_item(r: &Row<'_>) -> rusqlite::Result<ItemRecord> {
 fn load_links(conn: &Connection, item: &mut ItemRecord) -> StoreResult<()> {
     let Some(id) = item.id else { return Ok(()) };
     let key = &id.0[..];
-    let mut stmt =
-        conn.prepare_cached("SELECT kind, value FROM item_values WHERE item_id = ?1 ORDER BY kind, position")?;
-    let values = stmt.query_map([key], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, value FROM item_values WHERE item_id = ?1 ORDER BY kind, position",
+    )?;
+    let values = stmt.query_map([key], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
     for v in values {
         let (kind, value) = v?;
         match kind.as_str() {
@@ -247,7 +251,9 @@ fn load_links(conn: &Connection, item: &mut ItemRecord) -> StoreResult<()> {
         })?
         .collect::<Result<_, _>>()?;
     item.provider_ids = conn
-        .prepare_cached("SELECT provider, value FROM provider_ids WHERE item_id = ?1 ORDER BY provider")?
+        .prepare_cached(
+            "SELECT provider, value FROM provider_ids WHERE item_id = ?1 ORDER BY provider",
+        )?
         .query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     item.images = conn
@@ -315,7 +321,9 @@ fn any_of(column_expr: &str, n: usize) -> String {
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Runs a query: one page of fully loaded items and the total number of matches.
@@ -342,7 +350,10 @@ pub fn query_items(conn: &Connection, q: &ItemQuery) -> StoreResult<QueryResult<
         args.extend(q.include_kinds.iter().map(|k| Value::Text(k.name().into())));
     }
     if !q.exclude_kinds.is_empty() {
-        clauses.push(format!("NOT {}", any_of("items.kind", q.exclude_kinds.len())));
+        clauses.push(format!(
+            "NOT {}",
+            any_of("items.kind", q.exclude_kinds.len())
+        ));
         args.extend(q.exclude_kinds.iter().map(|k| Value::Text(k.name().into())));
     }
     if !q.media_types.is_empty() {
@@ -365,7 +376,11 @@ pub fn query_items(conn: &Connection, q: &ItemQuery) -> StoreResult<QueryResult<
         clauses.push("items.sort_name < ?".into());
         args.push(Value::Text(sort_name(v)));
     }
-    for (kind, values) in [("Genre", &q.genres), ("Studio", &q.studios), ("Tag", &q.tags)] {
+    for (kind, values) in [
+        ("Genre", &q.genres),
+        ("Studio", &q.studios),
+        ("Tag", &q.tags),
+    ] {
         if !values.is_empty() {
             clauses.push(format!(
                 "EXISTS (SELECT 1 FROM item_values v WHERE v.item_id = items.id AND v.kind = '{kind}'
@@ -427,7 +442,11 @@ pub fn query_items(conn: &Connection, q: &ItemQuery) -> StoreResult<QueryResult<
         .sort
         .iter()
         .map(|(by, o)| {
-            let dir = if *o == SortOrder::Descending { "DESC" } else { "ASC" };
+            let dir = if *o == SortOrder::Descending {
+                "DESC"
+            } else {
+                "ASC"
+            };
             // Missing values sort last in either direction.
             if *by == SortBy::Random {
                 "random()".to_owned()
@@ -437,7 +456,11 @@ pub fn query_items(conn: &Connection, q: &ItemQuery) -> StoreResult<QueryResult<
         })
         .collect();
     if order.is_empty() {
-        let dir = if default_order == SortOrder::Descending { "DESC" } else { "ASC" };
+        let dir = if default_order == SortOrder::Descending {
+            "DESC"
+        } else {
+            "ASC"
+        };
         order.push(format!("items.sort_name {dir}"));
     }
     order.push("items.sort_name ASC".into());
@@ -457,9 +480,8 @@ pub fn query_items(conn: &Connection, q: &ItemQuery) -> StoreResult<QueryResult<
     }
     Ok(QueryResult {
         items,
-        total_record_count: usize::try_from(total).map_err(|_| StoreError::Corrupt {
-            column: "COUNT(*)",
-        })?,
+        total_record_count: usize::try_from(total)
+            .map_err(|_| StoreError::Corrupt { column: "COUNT(*)" })?,
         start_index: q.start_index,
     })
 }

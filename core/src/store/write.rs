@@ -133,10 +133,18 @@ fn value_item_kind(kind: ValueKind, music: bool) -> ItemKind {
 
 /// The id of the by-name item `name` of `kind` (genre, studio, person, artist).
 pub fn by_name_id(kind: ItemKind, name: &str) -> ItemId {
-    ItemId::derive(kind, &format!("/byname/{}/{}", kind.name(), name.to_lowercase()))
+    ItemId::derive(
+        kind,
+        &format!("/byname/{}/{}", kind.name(), name.to_lowercase()),
+    )
 }
 
-fn ensure_by_name(tx: &Transaction<'_>, kind: ItemKind, name: &str, now: i64) -> StoreResult<ItemId> {
+fn ensure_by_name(
+    tx: &Transaction<'_>,
+    kind: ItemKind,
+    name: &str,
+    now: i64,
+) -> StoreResult<ItemId> {
     let id = by_name_id(kind, name);
     tx.execute(
         "INSERT OR IGNORE INTO items (id, kind, name, sort_name, is_folder, date_created, date_modified)
@@ -246,8 +254,10 @@ pub fn upsert_item(tx: &Transaction<'_>, rec: &ItemRecord) -> StoreResult<()> {
             .execute([key])?;
     }
     if let Some(parent) = rec.parent_id.filter(|p| *p != id) {
-        tx.prepare_cached("INSERT OR IGNORE INTO item_ancestors (item_id, ancestor_id) VALUES (?1, ?2)")?
-            .execute(params![key, &parent.0[..]])?;
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO item_ancestors (item_id, ancestor_id) VALUES (?1, ?2)",
+        )?
+        .execute(params![key, &parent.0[..]])?;
         tx.prepare_cached(
             "INSERT OR IGNORE INTO item_ancestors (item_id, ancestor_id)
              SELECT ?1, ancestor_id FROM item_ancestors WHERE item_id = ?2",
@@ -255,8 +265,10 @@ pub fn upsert_item(tx: &Transaction<'_>, rec: &ItemRecord) -> StoreResult<()> {
         .execute(params![key, &parent.0[..]])?;
     }
     for (i, part) in rec.additional_parts.iter().enumerate() {
-        tx.prepare_cached("INSERT INTO item_parts (item_id, part_index, path) VALUES (?1, ?2, ?3)")?
-            .execute(params![key, i as i64, part])?;
+        tx.prepare_cached(
+            "INSERT INTO item_parts (item_id, part_index, path) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![key, i as i64, part])?;
     }
     {
         let mut stmt = tx.prepare_cached(
@@ -328,7 +340,10 @@ pub fn upsert_item(tx: &Transaction<'_>, rec: &ItemRecord) -> StoreResult<()> {
         )?
         .execute(params![key, provider, value])?;
     }
-    let music = matches!(kind, ItemKind::Audio | ItemKind::MusicAlbum | ItemKind::MusicArtist | ItemKind::MusicVideo);
+    let music = matches!(
+        kind,
+        ItemKind::Audio | ItemKind::MusicAlbum | ItemKind::MusicArtist | ItemKind::MusicVideo
+    );
     for (vk, values) in [
         (ValueKind::Genre, &rec.genres),
         (ValueKind::Studio, &rec.studios),
@@ -367,10 +382,20 @@ pub fn upsert_item(tx: &Transaction<'_>, rec: &ItemRecord) -> StoreResult<()> {
 /// Deletes items (and, through the foreign keys, their children, extras, versions, streams,
 /// images and links).
 pub fn delete_items(tx: &Transaction<'_>, ids: &[ItemId]) -> StoreResult<usize> {
+    // Foreign-key cascades are not counted by SQLite's change count: count what exists first,
+    // so an extra deleted with its owner still counts once.
     let mut n = 0;
+    for id in ids {
+        let exists: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM items WHERE id = ?1)")?
+            .query_row([&id.0[..]], |r| r.get(0))?;
+        if exists {
+            n += 1;
+        }
+    }
     let mut stmt = tx.prepare_cached("DELETE FROM items WHERE id = ?1")?;
     for id in ids {
-        n += stmt.execute([&id.0[..]])?;
+        stmt.execute([&id.0[..]])?;
     }
     Ok(n)
 }
@@ -403,7 +428,12 @@ pub fn unit_hashes(conn: &Connection, library: ItemId) -> StoreResult<Vec<(Strin
 }
 
 /// Records a scan unit's tree hash.
-pub fn set_unit_hash(tx: &Transaction<'_>, library: ItemId, path: &str, hash: i64) -> StoreResult<()> {
+pub fn set_unit_hash(
+    tx: &Transaction<'_>,
+    library: ItemId,
+    path: &str,
+    hash: i64,
+) -> StoreResult<()> {
     tx.prepare_cached(
         "INSERT INTO scan_units (library_id, path, tree_hash) VALUES (?1, ?2, ?3)
          ON CONFLICT(library_id, path) DO UPDATE SET tree_hash = excluded.tree_hash",
@@ -465,8 +495,17 @@ pub struct StoredItemState {
 }
 
 /// The stored state of every item of a library whose path is `unit` or lies below it.
-pub fn items_under(conn: &Connection, library: ItemId, unit: &str) -> StoreResult<Vec<StoredItemState>> {
-    let like = format!("{}/%", unit.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+pub fn items_under(
+    conn: &Connection,
+    library: ItemId,
+    unit: &str,
+) -> StoreResult<Vec<StoredItemState>> {
+    let like = format!(
+        "{}/%",
+        unit.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
     let mut stmt = conn.prepare_cached(
         "SELECT id, path, fingerprint, size, file_mtime, date_created FROM items
          WHERE library_id = ?1 AND id != ?1 AND (path = ?2 OR path LIKE ?3 ESCAPE '\\')",
@@ -496,7 +535,10 @@ pub fn items_under(conn: &Connection, library: ItemId, unit: &str) -> StoreResul
 }
 
 /// Loads the stored streams and chapters of an item (to reuse them when its file is unchanged).
-pub fn load_media(conn: &Connection, id: ItemId) -> StoreResult<(Vec<StreamRecord>, Vec<ChapterRecord>)> {
+pub fn load_media(
+    conn: &Connection,
+    id: ItemId,
+) -> StoreResult<(Vec<StreamRecord>, Vec<ChapterRecord>)> {
     let streams = conn
         .prepare_cached(
             "SELECT stream_index, kind, codec, profile, level, width, height, average_frame_rate,
@@ -537,7 +579,9 @@ pub fn load_media(conn: &Connection, id: ItemId) -> StoreResult<(Vec<StreamRecor
         })?
         .collect::<Result<_, _>>()?;
     let chapters = conn
-        .prepare_cached("SELECT start_ticks, name FROM chapters WHERE item_id = ?1 ORDER BY chapter_index")?
+        .prepare_cached(
+            "SELECT start_ticks, name FROM chapters WHERE item_id = ?1 ORDER BY chapter_index",
+        )?
         .query_map([&id.0[..]], |r| {
             Ok(ChapterRecord {
                 start_ticks: r.get(0)?,

