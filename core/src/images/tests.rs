@@ -410,22 +410,3 @@ fn format_names() {
         assert_eq!((f.mime_type(), f.extension()), (mime, ext));
     }
 }
-
-#[test]
-fn tmp_real_files() {
-    for p in [
-        "/tmp/mklib/Movies/Distant Orbit (1958)/poster.jpg",
-        "/tmp/mklib/Movies/Distant Orbit (1958)/fanart.jpg",
-    ] {
-        let t = std::time::Instant::now();
-        let info = image_info(Path::new(p)).unwrap();
-        eprintln!("{p}: {info:?} in {:?}", t.elapsed());
-    }
-    let t = std::time::Instant::now();
-    let m = crate::nfo::parse_nfo_file(
-        Path::new("/tmp/mklib/Movies/Distant Orbit (1958)/movie.nfo"),
-        crate::nfo::NfoKind::Movie,
-    )
-    .unwrap();
-    eprintln!("{m:?} in {:?}", t.elapsed());
-}

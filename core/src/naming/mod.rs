@@ -8,7 +8,7 @@
 //!
 //! Sub-modules, by domain:
 //! - [`path`]: file name, extension and parent splitting with Jellyfin's separator semantics.
-//! - [`video`]: single videos: name and year cleaning, 3D flags, stubs ([`video::resolve_file`]).
+//! - [`video`]: single videos: name and year cleaning, 3D flags, stubs ([`video::resolve`]).
 //! - [`extras`]: trailers, featurettes and other extras ([`extras::ExtraRule`]).
 //! - [`stack`]: multi-part files (`cd1`, `part2`, ...).
 //! - [`video_list`]: grouping a folder's videos into items with versions, stacks and extras.

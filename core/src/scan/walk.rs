@@ -3,7 +3,6 @@
 //! (names, sizes, modification times) so that unchanged parts of a library can be skipped.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashSet;
 use std::fs;
 use std::hash::{Hash, Hasher};
 use std::os::unix::fs::MetadataExt;
@@ -74,6 +73,7 @@ pub struct WalkIssue {
 }
 
 /// Walks `root` (which must be a readable folder). Problems below it are collected in `issues`.
+/// The folders directly inside `root` are walked in parallel.
 pub fn walk(root: &Path, issues: &mut Vec<WalkIssue>) -> std::io::Result<DirNode> {
     let meta = fs::metadata(root)?;
     if !meta.is_dir() {
@@ -88,145 +88,218 @@ pub fn walk(root: &Path, issues: &mut Vec<WalkIssue>) -> std::io::Result<DirNode
             format!("{} is not valid UTF-8", root.display()),
         ));
     };
-    let mut visited = HashSet::new();
-    visited.insert((meta.dev(), meta.ino()));
     let root_str = root_str.trim_end_matches('/');
     let root_str = if root_str.is_empty() { "/" } else { root_str };
     let name = crate::naming::path::file_name(root_str).to_owned();
-    let mut ignores: Vec<(String, DotIgnore)> = Vec::new();
     let root_len = if root_str == "/" { 0 } else { root_str.len() };
-    Ok(walk_dir(
+    let walker = Walker { root_len };
+    let mut found = Vec::new();
+    let node = walker.dir(
         root_str,
         name,
-        root_len,
-        &mut visited,
-        &mut ignores,
-        issues,
-    ))
+        &[(meta.dev(), meta.ino())],
+        &[],
+        &mut found,
+        true,
+    );
+    issues.extend(found);
+    Ok(node)
 }
 
-fn walk_dir(
-    path: &str,
-    name: String,
+struct Walker {
     root_len: usize,
-    visited: &mut HashSet<(u64, u64)>,
-    ignores: &mut Vec<(String, DotIgnore)>,
-    issues: &mut Vec<WalkIssue>,
-) -> DirNode {
-    let mut node = DirNode {
-        path: path.to_owned(),
-        name,
-        ..DirNode::default()
-    };
-    let entries = match fs::read_dir(path) {
-        Ok(e) => e,
-        Err(e) => {
-            issues.push(WalkIssue {
-                path: path.to_owned(),
-                message: format!("cannot read folder: {e}"),
-            });
-            return node;
-        }
-    };
-    // A `.ignore` file applies to this folder and everything below it.
-    let dot_ignore = fs::read_to_string(Path::new(path).join(".ignore")).ok();
-    let pushed = if let Some(text) = dot_ignore {
-        let rules = DotIgnore::parse(&text);
-        if rules.ignores_everything() {
-            return node;
-        }
-        ignores.push((path.to_owned(), rules));
-        true
-    } else {
-        false
-    };
-    let mut subdirs: Vec<(String, String)> = Vec::new();
-    for entry in entries {
-        let entry = match entry {
+}
+
+/// One listed entry, before ignore rules.
+struct Entry {
+    name: String,
+    full: String,
+    is_dir: bool,
+    key: (u64, u64),
+    size: u64,
+    mtime_ns: i64,
+}
+
+impl Walker {
+    /// Lists `path`: files with size and modification time, folders with their identity (for
+    /// loop detection). Symbolic links are followed.
+    fn list(&self, path: &str, issues: &mut Vec<WalkIssue>) -> Option<(Vec<Entry>, bool)> {
+        let entries = match fs::read_dir(path) {
             Ok(e) => e,
             Err(e) => {
                 issues.push(WalkIssue {
                     path: path.to_owned(),
-                    message: format!("cannot list folder entry: {e}"),
+                    message: format!("cannot read folder: {e}"),
                 });
-                continue;
+                return None;
             }
         };
-        let os_name = entry.file_name();
-        let Some(entry_name) = os_name.to_str() else {
-            issues.push(WalkIssue {
-                path: format!("{path}/{}", os_name.to_string_lossy()),
-                message: "file name is not valid UTF-8; skipped".into(),
-            });
-            continue;
-        };
-        let full = if path == "/" {
-            format!("/{entry_name}")
-        } else {
-            format!("{path}/{entry_name}")
-        };
-        // Follow symlinks (libraries often link folders in), but never into a loop.
-        let meta = match fs::metadata(&full) {
-            Ok(m) => m,
-            Err(e) => {
-                // A dangling link or a file that vanished mid-scan.
-                if e.kind() != std::io::ErrorKind::NotFound {
+        let mut out = Vec::new();
+        let mut has_dot_ignore = false;
+        for entry in entries {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
                     issues.push(WalkIssue {
-                        path: full,
-                        message: format!("cannot read: {e}"),
+                        path: path.to_owned(),
+                        message: format!("cannot list folder entry: {e}"),
                     });
+                    continue;
                 }
-                continue;
-            }
-        };
-        let is_dir = meta.is_dir();
-        // The built-in rules look at the path inside the library only: the folders above the
-        // library root (a hidden mount point, say) are not the library's business.
-        let relative = full.get(root_len..).unwrap_or(&full);
-        if ignore::is_ignored(relative, is_dir)
-            || ignores
-                .iter()
-                .any(|(folder, rules)| rules.is_ignored_under(folder, &full, is_dir))
-        {
-            continue;
-        }
-        if is_dir {
-            if !visited.insert((meta.dev(), meta.ino())) {
+            };
+            let os_name = entry.file_name();
+            let Some(name) = os_name.to_str() else {
                 issues.push(WalkIssue {
-                    path: full,
-                    message: "symbolic link loop; skipped".into(),
+                    path: format!("{path}/{}", os_name.to_string_lossy()),
+                    message: "file name is not valid UTF-8; skipped".into(),
                 });
                 continue;
+            };
+            if name == ".ignore" {
+                has_dot_ignore = true;
             }
-            subdirs.push((full, entry_name.to_owned()));
-        } else if meta.is_file() {
-            node.files.push(FileNode {
-                path: full,
-                name: entry_name.to_owned(),
+            let full = if path == "/" {
+                format!("/{name}")
+            } else {
+                format!("{path}/{name}")
+            };
+            // fstatat on the entry; a symbolic link is followed by a stat of its path.
+            let meta = match entry.file_type() {
+                Ok(t) if t.is_symlink() => fs::metadata(&full),
+                _ => entry.metadata(),
+            };
+            let meta = match meta {
+                Ok(m) => m,
+                Err(e) => {
+                    // A dangling link or a file that vanished mid-scan.
+                    if e.kind() != std::io::ErrorKind::NotFound {
+                        issues.push(WalkIssue {
+                            path: full,
+                            message: format!("cannot read: {e}"),
+                        });
+                    }
+                    continue;
+                }
+            };
+            if !meta.is_dir() && !meta.is_file() {
+                continue;
+            }
+            out.push(Entry {
+                name: name.to_owned(),
+                full,
+                is_dir: meta.is_dir(),
+                key: (meta.dev(), meta.ino()),
                 size: meta.len(),
                 mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
             });
         }
+        Some((out, has_dot_ignore))
     }
-    node.files.sort_by(|a, b| a.name.cmp(&b.name));
-    subdirs.sort();
-    for (full, dir_name) in subdirs {
-        let child = walk_dir(&full, dir_name, root_len, visited, ignores, issues);
-        node.dirs.push(child);
+
+    fn dir(
+        &self,
+        path: &str,
+        name: String,
+        ancestors: &[(u64, u64)],
+        ignores: &[(String, DotIgnore)],
+        issues: &mut Vec<WalkIssue>,
+        parallel: bool,
+    ) -> DirNode {
+        let mut node = DirNode {
+            path: path.to_owned(),
+            name,
+            ..DirNode::default()
+        };
+        let Some((entries, has_dot_ignore)) = self.list(path, issues) else {
+            return node;
+        };
+        // A `.ignore` file applies to this folder and everything below it; an empty one
+        // ignores the whole folder.
+        let mut ignores_here: Vec<(String, DotIgnore)> = ignores.to_vec();
+        if has_dot_ignore {
+            if let Ok(text) = fs::read_to_string(Path::new(path).join(".ignore")) {
+                let rules = DotIgnore::parse(&text);
+                if rules.ignores_everything() {
+                    return node;
+                }
+                ignores_here.push((path.to_owned(), rules));
+            }
+        }
+        let mut subdirs: Vec<Entry> = Vec::new();
+        for e in entries {
+            // The built-in rules look at the path inside the library only: the folders above
+            // the library root (a hidden mount point, say) are not the library's business.
+            let relative = e.full.get(self.root_len..).unwrap_or(&e.full);
+            if ignore::is_ignored(relative, e.is_dir)
+                || ignores_here
+                    .iter()
+                    .any(|(folder, rules)| rules.is_ignored_under(folder, &e.full, e.is_dir))
+            {
+                continue;
+            }
+            if e.is_dir {
+                if ancestors.contains(&e.key) {
+                    issues.push(WalkIssue {
+                        path: e.full,
+                        message: "symbolic link loop; skipped".into(),
+                    });
+                    continue;
+                }
+                subdirs.push(e);
+            } else {
+                node.files.push(FileNode {
+                    path: e.full,
+                    name: e.name,
+                    size: e.size,
+                    mtime_ns: e.mtime_ns,
+                });
+            }
+        }
+        node.files.sort_by(|a, b| a.name.cmp(&b.name));
+        subdirs.sort_by(|a, b| a.name.cmp(&b.name));
+        let walk_child = |e: &Entry, issues: &mut Vec<WalkIssue>| {
+            let mut chain = ancestors.to_vec();
+            chain.push(e.key);
+            self.dir(
+                &e.full,
+                e.name.clone(),
+                &chain,
+                &ignores_here,
+                issues,
+                false,
+            )
+        };
+        if parallel {
+            use rayon::prelude::*;
+            let results: Vec<(DirNode, Vec<WalkIssue>)> = subdirs
+                .par_iter()
+                .map(|e| {
+                    let mut found = Vec::new();
+                    let child = walk_child(e, &mut found);
+                    (child, found)
+                })
+                .collect();
+            for (child, found) in results {
+                node.dirs.push(child);
+                issues.extend(found);
+            }
+        } else {
+            for e in &subdirs {
+                let child = walk_child(e, issues);
+                node.dirs.push(child);
+            }
+        }
+        let mut h = DefaultHasher::new();
+        for f in &node.files {
+            (&f.name, f.size, f.mtime_ns).hash(&mut h);
+        }
+        node.files_hash = h.finish() as i64;
+        for d in &node.dirs {
+            (&d.name, d.tree_hash).hash(&mut h);
+        }
+        node.tree_hash = h.finish() as i64;
+        node
     }
-    if pushed {
-        ignores.pop();
-    }
-    let mut h = DefaultHasher::new();
-    for f in &node.files {
-        (&f.name, f.size, f.mtime_ns).hash(&mut h);
-    }
-    node.files_hash = h.finish() as i64;
-    for d in &node.dirs {
-        (&d.name, d.tree_hash).hash(&mut h);
-    }
-    node.tree_hash = h.finish() as i64;
-    node
 }
 
 #[cfg(test)]

@@ -640,3 +640,57 @@ fn concurrent_scan_is_refused_and_cancel_stops_cleanly() {
     fresh.scan("Movies", &ScanOptions::default()).unwrap();
     assert_eq!(ids_and_names(&lib), ids_and_names(&fresh));
 }
+
+#[test]
+fn watcher_picks_up_new_and_removed_files() {
+    let media = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    small_library(media.path());
+    let lib = open(data.path());
+    lib.add_library(
+        "Movies",
+        LibraryKind::Movies,
+        &[media.path().join("Movies")],
+    )
+    .unwrap();
+    lib.scan("Movies", &ScanOptions::default()).unwrap();
+    let lib = Arc::new(lib);
+    let _watcher = lib
+        .watch("Movies", std::time::Duration::from_millis(200))
+        .unwrap();
+    let template = std::fs::read_dir(media.path().join(".templates"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "mp4"))
+        .unwrap();
+    let dir = media.path().join("Movies/Watched Arrival (2020)");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(&template, dir.join("Watched Arrival (2020).mp4")).unwrap();
+    let find = |lib: &MediaLibrary| {
+        all(lib, &[ItemKind::Movie])
+            .into_iter()
+            .find(|m| m.name == "Watched Arrival")
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let found = loop {
+        if let Some(m) = find(&lib) {
+            break m;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the watcher did not add the new movie"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(found.production_year, Some(2020));
+    assert!(!found.streams.is_empty(), "probed");
+    std::fs::remove_dir_all(&dir).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while find(&lib).is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the watcher did not remove the movie"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
