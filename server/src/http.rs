@@ -14,6 +14,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use jellyfin_core::identity::ServerIdentity;
+use jellyfin_core::{LibraryConfig, MediaLibrary};
 use tokio::net::TcpListener;
 
 use crate::config::ServerConfig;
@@ -29,13 +30,25 @@ pub type Body = Full<Bytes>;
 pub struct Server {
     config: ServerConfig,
     identity: ServerIdentity,
+    library: Arc<MediaLibrary>,
 }
 
 impl Server {
-    /// Opens the server state in `config.data_dir` (creating the server id on first start).
+    /// Opens the server state in `config.data_dir` (creating the server id on first start) and
+    /// the media library database beside it.
     pub fn open(config: ServerConfig) -> Result<Self, Error> {
         let identity = ServerIdentity::load_or_create(&config.data_dir)?;
-        Ok(Self { config, identity })
+        let library = Arc::new(MediaLibrary::open(LibraryConfig::new(&config.data_dir))?);
+        Ok(Self {
+            config,
+            identity,
+            library,
+        })
+    }
+
+    /// The media library behind this server.
+    pub fn library(&self) -> &Arc<MediaLibrary> {
+        &self.library
     }
 
     /// The server id as clients see it (32 lower-case hex digits).

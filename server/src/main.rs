@@ -59,9 +59,13 @@ struct ServeArgs {
     /// The server name shown to clients (default: the host name).
     #[arg(long)]
     server_name: Option<String>,
-    /// A media folder (repeatable).
+    /// A media folder (repeatable): becomes a library named after the folder, of mixed
+    /// content; it is scanned at start and watched for changes.
     #[arg(long = "media")]
     media: Vec<PathBuf>,
+    /// A library as NAME:KIND:PATH (as for `scan`), scanned at start and watched; repeatable.
+    #[arg(long = "library")]
+    libraries: Vec<String>,
 }
 
 fn default_data_dir() -> anyhow::Result<PathBuf> {
@@ -126,6 +130,15 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async move {
         let bind = config.bind;
         let server = Arc::new(Server::open(config).context("opening the data directory")?);
+        let mut specs = cli.libraries.clone();
+        for m in &server.config().media_dirs {
+            let name = m
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "Media".to_owned());
+            specs.push(format!("{name}:mixed:{}", m.display()));
+        }
+        let _watchers = scan::start_background(server.library().clone(), &specs)?;
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .with_context(|| format!("binding {bind}"))?;

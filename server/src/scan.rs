@@ -43,6 +43,37 @@ fn parse_specs(specs: &[String]) -> anyhow::Result<Vec<(String, LibraryKind, Vec
     Ok(out)
 }
 
+/// Adds the libraries, scans them on a background thread and watches them; the returned
+/// watchers stop watching when dropped.
+pub fn start_background(
+    library: Arc<MediaLibrary>,
+    specs: &[String],
+) -> anyhow::Result<Vec<jellyfin_core::library::LibraryWatcher>> {
+    let libraries = parse_specs(specs)?;
+    let mut watchers = Vec::new();
+    let mut names = Vec::new();
+    for (name, kind, folders) in libraries {
+        library.add_library(&name, kind, &folders)?;
+        watchers.push(library.watch(&name, std::time::Duration::from_secs(2))?);
+        names.push(name);
+    }
+    std::thread::spawn(move || {
+        for name in names {
+            match library.scan(&name, &ScanOptions::default()) {
+                Ok(s) => tracing::info!(
+                    library = %name,
+                    items = s.items_by_kind.values().sum::<usize>(),
+                    probe_errors = s.probe_errors,
+                    seconds = s.elapsed.as_secs_f64(),
+                    "library scanned"
+                ),
+                Err(e) => tracing::error!(library = %name, error = %e, "library scan failed"),
+            }
+        }
+    });
+    Ok(watchers)
+}
+
 pub fn run(data_dir: PathBuf, specs: &[String], threads: usize) -> anyhow::Result<()> {
     let libraries = parse_specs(specs)?;
     let mut config = LibraryConfig::new(&data_dir);
