@@ -245,7 +245,10 @@ fn open<'d>(
         "probesize",
         &limits.probe_size.max(MIN_PROBE_SIZE).to_string(),
     );
-    let analyze_us = i64::try_from(limits.analyze_duration.as_micros()).unwrap_or(i64::MAX);
+    // libav reads 0 as "its default" (5 s): the least it can be told is 1 µs.
+    let analyze_us = i64::try_from(limits.analyze_duration.as_micros())
+        .unwrap_or(i64::MAX)
+        .max(1);
     options.set("analyzeduration", &analyze_us.to_string());
     // Nested opens (playlists, references inside the file) may only read local files.
     options.set("protocol_whitelist", "file");

@@ -57,7 +57,8 @@ pub struct ProbeLimits {
     /// Values below libav's minimum of 32 are raised to 32.
     pub probe_size: i64,
     /// At most this much media time is analysed to find the stream information (libav's
-    /// `analyzeduration`, microsecond precision).
+    /// `analyzeduration`, microsecond precision). Zero means as little as possible (1 µs), not
+    /// libav's reading of 0 as "the default".
     pub analyze_duration: Duration,
 }
 

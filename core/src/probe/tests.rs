@@ -1193,14 +1193,14 @@ fn limits_bound_the_probe() {
         other => panic!("expected a timeout, got {other:?}"),
     }
 
-    // probesize/analyzeduration reach libav: with 32 bytes and no analysis the video's pixel
-    // format stays unknown, exactly as for `ffprobe -probesize 32 -analyzeduration 0`.
+    // probesize reaches libav: with 32 bytes the video's pixel format stays unknown, exactly
+    // as for `ffprobe -probesize 32 -analyzeduration 1`.
     let tiny = LibavProber::new(ProbeLimits {
         probe_size: 32,
         analyze_duration: Duration::ZERO,
         ..ProbeLimits::default()
     });
-    let probe = ffprobe_with(&mkv, &["-probesize", "32", "-analyzeduration", "0"]).unwrap();
+    let probe = ffprobe_with(&mkv, &["-probesize", "32", "-analyzeduration", "1"]).unwrap();
     match tiny.probe(&mkv) {
         Err(ProbeError::Incomplete {
             stream: 0, partial, ..
@@ -1209,6 +1209,29 @@ fn limits_bound_the_probe() {
         }
         other => panic!("expected an incomplete probe, got {other:?}"),
     }
+
+    // analyzeduration reaches libav: MPEG-TS AC-3 needs a few packets for its sample rate,
+    // which 1 µs of analysis does not allow (ffprobe agrees); 5 s does.
+    let ts = dir.path().join("short.ts");
+    let mut args = AV_SOURCES.to_vec();
+    args.extend(["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "ac3"]);
+    ffmpeg(&args, &ts);
+    let hasty = LibavProber::new(ProbeLimits {
+        analyze_duration: Duration::ZERO,
+        ..ProbeLimits::default()
+    });
+    let probe = ffprobe_with(&ts, &["-analyzeduration", "1"]).unwrap();
+    match hasty.probe(&ts) {
+        Err(ProbeError::Incomplete {
+            stream: 1, partial, ..
+        }) => {
+            assert_matches_ffprobe(&partial, &probe, "short.ts, no analysis");
+        }
+        other => panic!("expected an incomplete probe, got {other:?}"),
+    }
+    let info = LibavProber::default().probe(&ts).unwrap();
+    assert_matches_ffprobe(&info, &ffprobe(&ts), "short.ts");
+
     // Below libav's minimum the size is raised, not rejected.
     let below = LibavProber::new(ProbeLimits {
         probe_size: 0,

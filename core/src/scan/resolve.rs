@@ -744,6 +744,16 @@ impl ResolveCtx<'_> {
             rec.media_type = Some(MediaType::Audio);
             rec.parent_index_number = disc;
             rec.index_number = leading_number(npath::file_stem(&f.name));
+            let holder = npath::parent(&f.path)
+                .and_then(|p| {
+                    if p == dir.path {
+                        Some(dir)
+                    } else {
+                        dir.dirs.iter().find(|d| d.path == p)
+                    }
+                })
+                .unwrap_or(dir);
+            self.attach_lyrics(&mut rec, holder, &f.path);
             out.push(Planned {
                 rec,
                 media: Some(f.clone()),
@@ -938,6 +948,29 @@ impl ResolveCtx<'_> {
             }
         }
         rec.streams = streams;
+    }
+
+    fn attach_lyrics(&self, rec: &mut ItemRecord, dir: &DirNode, song_path: &str) {
+        let names: Vec<&str> = dir.files.iter().map(|f| f.path.as_str()).collect();
+        for found in self.naming.external.find_external_files(
+            &self.naming.extensions,
+            ExternalKind::Lyric,
+            song_path,
+            &names,
+        ) {
+            rec.streams.push(StreamRecord {
+                kind: "Lyric".into(),
+                codec: Some(
+                    npath::extension(&found.path)
+                        .trim_start_matches('.')
+                        .to_lowercase(),
+                ),
+                language: found.language,
+                is_external: true,
+                path: Some(found.path),
+                ..StreamRecord::default()
+            });
+        }
     }
 
     fn attach_nfo(

@@ -438,6 +438,35 @@ fn incremental_rescan_removes_follows_renames_and_adds() {
         .starts_with(folder.to_str().unwrap())));
     assert!(all(&lib, ItemKind::ALL).len() < count_before);
 
+    // Lyrics beside a song become an external lyric stream of that song.
+    let album = media.path().join("Music");
+    let song = std::fs::read_dir(&album)
+        .unwrap()
+        .flat_map(|a| std::fs::read_dir(a.unwrap().path()).unwrap())
+        .flat_map(|b| std::fs::read_dir(b.unwrap().path()).unwrap())
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "flac"))
+        .unwrap();
+    std::fs::write(song.with_extension("lrc"), "[00:01.00]la la\n").unwrap();
+    let s = lib.scan("Music", &ScanOptions::default()).unwrap();
+    assert_eq!(
+        (s.updated, s.probed),
+        (1, 0),
+        "only the song changes, its file is not re-probed: {s:?}"
+    );
+    let track = all(&lib, &[ItemKind::Audio])
+        .into_iter()
+        .find(|t| t.path.as_deref() == song.to_str())
+        .unwrap();
+    assert!(
+        track
+            .streams
+            .iter()
+            .any(|s| s.kind == "Lyric" && s.is_external),
+        "{:?}",
+        track.streams
+    );
+
     // Add a new episode and change a file's content: added and re-probed.
     let season = std::fs::read_dir(media.path().join("Shows"))
         .unwrap()
@@ -693,4 +722,176 @@ fn watcher_picks_up_new_and_removed_files() {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+}
+
+#[test]
+fn item_queries_filter_sort_and_page() {
+    use jellyfin_core::store::{SortBy, SortOrder};
+    let media = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    make_library(
+        media.path(),
+        &[
+            "--movies",
+            "18",
+            "--shows",
+            "2",
+            "--seasons",
+            "2",
+            "--episodes",
+            "3",
+            "--artists",
+            "1",
+            "--albums",
+            "1",
+            "--tracks",
+            "2",
+        ],
+    );
+    let lib = open(data.path());
+    add_all(&lib, media.path());
+    scan_all(&lib);
+    let movies_lib = lib.library("Movies").unwrap().unwrap();
+    let q = |f: &dyn Fn(&mut ItemQuery)| {
+        let mut query = ItemQuery {
+            include_kinds: vec![ItemKind::Movie],
+            ..ItemQuery::default()
+        };
+        f(&mut query);
+        lib.query(&query).unwrap()
+    };
+    let all_movies = q(&|_| {});
+    assert_eq!(all_movies.total_record_count, 18);
+
+    // Recursive under the library folder finds the same movies; direct children are fewer
+    // (movies in their own folders are children of the library, as are loose ones).
+    let under = q(&|x| {
+        x.parent_id = Some(movies_lib.id);
+        x.recursive = true;
+    });
+    assert_eq!(under.total_record_count, 18);
+
+    // Paging keeps the total and returns the right slice of the sorted list.
+    let sorted = q(&|x| x.sort = vec![(SortBy::SortName, SortOrder::Ascending)]);
+    let page = q(&|x| {
+        x.sort = vec![(SortBy::SortName, SortOrder::Ascending)];
+        x.start_index = 5;
+        x.limit = Some(4);
+    });
+    assert_eq!(page.total_record_count, 18);
+    assert_eq!(page.start_index, 5);
+    let ids = |r: &[ItemRecord]| r.iter().map(|i| i.id).collect::<Vec<_>>();
+    assert_eq!(ids(&page.items), ids(&sorted.items[5..9]));
+    let names: Vec<&str> = sorted.items.iter().map(|i| i.sort_name.as_str()).collect();
+    let mut expected = names.clone();
+    expected.sort();
+    assert_eq!(names, expected);
+
+    // Year descending, missing years last.
+    let by_year = q(&|x| x.sort = vec![(SortBy::ProductionYear, SortOrder::Descending)]);
+    let years: Vec<i32> = by_year
+        .items
+        .iter()
+        .filter_map(|i| i.production_year)
+        .collect();
+    assert!(years.windows(2).all(|w| w[0] >= w[1]), "{years:?}");
+
+    // Filters: genre, year, person, rating, name prefix; each checked against the records.
+    let with_genre = q(&|x| x.genres = vec!["drama".into()]);
+    let expect_genre = all_movies
+        .items
+        .iter()
+        .filter(|m| m.genres.iter().any(|g| g == "Drama"))
+        .count();
+    assert_eq!(with_genre.total_record_count, expect_genre);
+    let year = all_movies.items[0].production_year.unwrap();
+    let in_year = q(&|x| x.years = vec![year]);
+    assert!(
+        in_year
+            .items
+            .iter()
+            .all(|m| m.production_year == Some(year))
+            && in_year.total_record_count >= 1
+    );
+    let actor = all_movies
+        .items
+        .iter()
+        .find_map(|m| m.people.first().cloned())
+        .expect("an NFO credits an actor");
+    let with_actor = q(&|x| x.persons = vec![actor.name.clone()]);
+    assert!(with_actor.total_record_count >= 1);
+    assert!(with_actor
+        .items
+        .iter()
+        .all(|m| m.people.iter().any(|p| p.name == actor.name)));
+    let rated = q(&|x| x.official_ratings = vec!["PG-13".into()]);
+    assert_eq!(
+        rated.total_record_count,
+        all_movies
+            .items
+            .iter()
+            .filter(|m| m.official_rating.as_deref() == Some("PG-13"))
+            .count()
+    );
+    let first_letter = all_movies.items[0].name.chars().next().unwrap().to_string();
+    let starts = q(&|x| x.name_starts_with = Some(first_letter.clone()));
+    assert!(starts
+        .items
+        .iter()
+        .all(|m| m.sort_name.starts_with(&first_letter.to_lowercase())));
+
+    // Played/favorite hooks: keep or drop a given set.
+    let two: Vec<_> = all_movies
+        .items
+        .iter()
+        .take(2)
+        .filter_map(|m| m.id)
+        .collect();
+    let played = q(&|x| {
+        x.played = Some(jellyfin_core::store::IdFilter {
+            ids: two.clone(),
+            include: true,
+        })
+    });
+    assert_eq!(
+        ids(&played.items)
+            .into_iter()
+            .flatten()
+            .collect::<HashSet<_>>(),
+        two.iter().copied().collect()
+    );
+    let unplayed = q(&|x| {
+        x.played = Some(jellyfin_core::store::IdFilter {
+            ids: two.clone(),
+            include: false,
+        })
+    });
+    assert_eq!(unplayed.total_record_count, 16);
+
+    // Kinds and media types across libraries.
+    let videos = lib
+        .query(&ItemQuery {
+            media_types: vec![jellyfin_core::store::MediaType::Audio],
+            ..ItemQuery::default()
+        })
+        .unwrap();
+    assert_eq!(videos.total_record_count, 2);
+    let eps = lib
+        .query(&ItemQuery {
+            include_kinds: vec![ItemKind::Episode],
+            sort: vec![
+                (SortBy::ParentIndexNumber, SortOrder::Ascending),
+                (SortBy::IndexNumber, SortOrder::Ascending),
+            ],
+            ..ItemQuery::default()
+        })
+        .unwrap();
+    let keys: Vec<(Option<i32>, Option<i32>)> = eps
+        .items
+        .iter()
+        .map(|e| (e.parent_index_number, e.index_number))
+        .collect();
+    let mut sorted_keys = keys.clone();
+    sorted_keys.sort();
+    assert_eq!(keys, sorted_keys);
 }
