@@ -101,6 +101,7 @@ fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    jellyfin_core::probe::quiet_libav_logs();
     if let Some(Command::Scan(args)) = cli.command {
         return scan::run(
             args.data_dir.map_or_else(default_data_dir, Ok)?,

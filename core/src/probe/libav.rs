@@ -114,13 +114,7 @@ impl Prober for LibavProber {
                 path: path.to_owned(),
             });
         }
-        let incomplete = info
-            .streams
-            .iter()
-            .zip(&decodable)
-            .find(|(stream, &decodable)| decodable && lacks_parameters(stream))
-            .map(|(stream, _)| stream.index);
-        if let Some(stream) = incomplete {
+        if let Some(stream) = incomplete_stream(&info.streams, &decodable) {
             return Err(ProbeError::Incomplete {
                 path: path.to_owned(),
                 stream,
@@ -131,12 +125,38 @@ impl Prober for LibavProber {
     }
 }
 
-/// Whether libav failed to find the parameters it always finds for a readable stream of a codec
-/// it can decode (the checks of libavformat's `has_codec_parameters`). Cover art is exempt: a
-/// broken picture should not hide the music.
+/// The stream that makes the probe [`ProbeError::Incomplete`], if any: a video stream (not cover
+/// art) whose parameters libav could not find although it has a decoder for its codec, or, in a
+/// file without such video, the first audio stream when no decodable audio stream has its
+/// parameters. Audio tracks that carry no data beside usable streams (common in TV recordings)
+/// are kept, with their unknown fields `None`, as `ffprobe` shows them.
+fn incomplete_stream(streams: &[MediaStreamInfo], decodable: &[bool]) -> Option<usize> {
+    let checkable = || {
+        streams
+            .iter()
+            .zip(decodable)
+            .filter(|(_, &decodable)| decodable)
+            .map(|(stream, _)| stream)
+    };
+    let is_video = |s: &MediaStreamInfo| s.kind == StreamKind::Video && !s.is_attached_pic;
+    if let Some(video) = checkable().find(|s| is_video(s) && lacks_parameters(s)) {
+        return Some(video.index);
+    }
+    if streams.iter().any(is_video) {
+        return None;
+    }
+    let mut audio = checkable()
+        .filter(|s| s.kind == StreamKind::Audio)
+        .peekable();
+    let first = audio.peek()?.index;
+    audio.all(lacks_parameters).then_some(first)
+}
+
+/// Whether libav failed to find the parameters it always finds for a readable stream (the
+/// checks of libavformat's `has_codec_parameters`).
 fn lacks_parameters(stream: &MediaStreamInfo) -> bool {
     match stream.kind {
-        StreamKind::Video if !stream.is_attached_pic => {
+        StreamKind::Video => {
             stream.width.is_none() || stream.height.is_none() || stream.pixel_format.is_none()
         }
         StreamKind::Audio => {
@@ -625,14 +645,13 @@ unsafe fn read_stream(
                     }
                 }
 
-                use sys::AVFieldOrder as F;
                 let field_order = c_enum!((*par).field_order);
                 s.field_order = [
-                    (F::AV_FIELD_PROGRESSIVE, "progressive"),
-                    (F::AV_FIELD_TT, "tt"),
-                    (F::AV_FIELD_BB, "bb"),
-                    (F::AV_FIELD_TB, "tb"),
-                    (F::AV_FIELD_BT, "bt"),
+                    (sys::AVFieldOrder::AV_FIELD_PROGRESSIVE, "progressive"),
+                    (sys::AVFieldOrder::AV_FIELD_TT, "tt"),
+                    (sys::AVFieldOrder::AV_FIELD_BB, "bb"),
+                    (sys::AVFieldOrder::AV_FIELD_TB, "tb"),
+                    (sys::AVFieldOrder::AV_FIELD_BT, "bt"),
                 ]
                 .into_iter()
                 .find(|&(v, _)| v as c_int == field_order)

@@ -8,7 +8,7 @@
 //! - the [`Prober`] trait the scanner calls once per file, from many threads at once;
 //! - the bounds of one probe ([`ProbeLimits`]: time, bytes, analysed duration);
 //! - the errors of a probe ([`ProbeError`]);
-//! - the libav backend, [`LibavProber`] (feature `libav`, on by default), which opens the file
+//! - the libav backend, `LibavProber` (feature `libav`, on by default), which opens the file
 //!   with `avformat_open_input` + `avformat_find_stream_info` (no `ffprobe` process, no decoding
 //!   beyond what `find_stream_info` needs).
 //!
@@ -20,7 +20,7 @@
 //! Times (duration, start time, chapter bounds) are in Jellyfin ticks: 100 ns units,
 //! [`TICKS_PER_SECOND`] per second, as `i64`. Ticks are what Jellyfin stores (`RunTimeTicks`,
 //! `StartPositionTicks`), they are exact for libav's microsecond time base, and they can be
-//! negative (MP4 edit lists and MPEG-TS streams do start before zero), which
+//! negative (MP4 edit lists and Opus pre-skip put the first timestamps before zero), which
 //! [`std::time::Duration`] cannot. [`MediaInfo::duration`] gives the duration as a `Duration`.
 
 use std::fmt;
@@ -44,6 +44,10 @@ pub const TICKS_PER_SECOND: i64 = 10_000_000;
 /// must return an error (never panic, never hang past their limits) on broken input.
 pub trait Prober: Send + Sync {
     /// Probes the file at `path`.
+    ///
+    /// # Errors
+    /// A [`ProbeError`] when the file cannot be read, is not media the implementation
+    /// understands, is truncated or corrupt beyond use, or takes longer than its limits.
     fn probe(&self, path: &Path) -> Result<MediaInfo, ProbeError>;
 }
 
@@ -325,6 +329,7 @@ pub struct AudioTags {
 impl AudioTags {
     /// Builds the tags from `primary` (container tags), falling back key by key to `fallback`
     /// (the first audio stream's tags).
+    #[cfg_attr(not(feature = "libav"), allow(dead_code))] // used by the libav backend
     fn from_tags(primary: &[(String, String)], fallback: &[(String, String)]) -> AudioTags {
         let get = |keys: &[&str]| -> Option<String> {
             keys.iter()
@@ -419,11 +424,13 @@ pub enum ProbeError {
         /// The probed path.
         path: PathBuf,
     },
-    /// libav could not find the codec parameters of a video or audio stream although it has a
-    /// decoder for its codec (`ffmpeg`'s "Could not find codec parameters"): the stream's data
-    /// is missing or corrupt, typically a truncated file whose headers survived. What could be
-    /// read is in `partial`; retrying with larger [`ProbeLimits`] may help a file whose
-    /// streams start late.
+    /// libav could not find the codec parameters (`ffmpeg`'s "Could not find codec
+    /// parameters") of a video stream, or of every audio stream of a file without video,
+    /// although it has a decoder for the codec: the stream's data is missing or corrupt,
+    /// typically a truncated file whose headers survived. (Extra audio tracks without data
+    /// beside usable streams do not fail the probe; their unknown fields are `None`.) What
+    /// could be read is in `partial`; retrying with larger [`ProbeLimits`] may help a file
+    /// whose streams start late.
     #[error(
         "cannot determine the codec parameters of stream {stream} in {path} (truncated or corrupt)"
     )]
@@ -454,6 +461,7 @@ impl ProbeError {
 }
 
 /// The value of the first tag named `key` (ASCII case-insensitive, as libav matches keys).
+#[cfg_attr(not(feature = "libav"), allow(dead_code))] // used by the libav backend
 fn tag<'a>(tags: &'a [(String, String)], key: &str) -> Option<&'a str> {
     tags.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(key))
@@ -461,6 +469,7 @@ fn tag<'a>(tags: &'a [(String, String)], key: &str) -> Option<&'a str> {
 }
 
 /// The number at the start of `s` (`"3/12"` is 3, `" 07"` is 7).
+#[cfg_attr(not(feature = "libav"), allow(dead_code))] // used by the libav backend
 fn leading_number(s: &str) -> Option<u32> {
     let s = s.trim_start();
     let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
@@ -468,6 +477,7 @@ fn leading_number(s: &str) -> Option<u32> {
 }
 
 /// The year at the start of a date (`2019`, `2019-05-04`, `20190504`).
+#[cfg_attr(not(feature = "libav"), allow(dead_code))] // used by the libav backend
 fn leading_year(s: &str) -> Option<i32> {
     let s = s.trim_start();
     let digits = s.bytes().take_while(u8::is_ascii_digit).count();
@@ -480,6 +490,7 @@ fn leading_year(s: &str) -> Option<i32> {
 /// `value` in `time_base` units as ticks, rounded to the nearest tick (halves away from zero,
 /// like libav's `av_rescale_q`). `None` for libav's "no timestamp", an invalid time base or a
 /// result outside `i64`.
+#[cfg_attr(not(feature = "libav"), allow(dead_code))] // used by the libav backend
 fn to_ticks(value: i64, time_base: Rational) -> Option<i64> {
     if value == i64::MIN || time_base.num <= 0 || time_base.den <= 0 {
         return None;
@@ -581,4 +592,12 @@ mod helper_tests {
         info.duration_ticks = Some(-1);
         assert_eq!(info.duration(), None);
     }
+}
+
+/// Silences libav's own log output (it prints to stderr on broken files, which the scanner
+/// already records per item). This is process-wide libav state, so it is for binaries to call
+/// at start-up, not for the library to decide.
+#[cfg(feature = "libav")]
+pub fn quiet_libav_logs() {
+    ffmpeg_next::util::log::set_level(ffmpeg_next::util::log::Level::Fatal);
 }

@@ -221,12 +221,21 @@ pub fn apply_probe_error(rec: &mut ItemRecord, error: &str, size: u64, mtime_ns:
 
 /// Probes `path` and converts the result to store terms; the error text is what gets
 /// recorded on the item (the probe error itself is logged by the caller).
+///
+/// A file libav opens but cannot fully describe (`ProbeError::Incomplete`) keeps what was read
+/// and records the error too.
 pub fn probe_facts(
     prober: &dyn crate::probe::Prober,
     path: &std::path::Path,
-) -> Result<MediaFacts, String> {
-    let info = prober.probe(path).map_err(|e| e.to_string())?;
-    Ok(facts_from(&info))
+) -> Result<(MediaFacts, Option<String>), String> {
+    match prober.probe(path) {
+        Ok(info) => Ok((facts_from(&info), None)),
+        Err(crate::probe::ProbeError::Incomplete { partial, .. }) => {
+            let message = format!("{}: incomplete stream information", path.display());
+            Ok((facts_from(&partial), Some(message)))
+        }
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Converts probe output to store terms.

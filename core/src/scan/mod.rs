@@ -174,6 +174,9 @@ pub struct Scanner<'a> {
     pub prober: Option<&'a dyn Prober>,
 }
 
+/// The result of probing one file: facts (possibly partial, with a warning) or an error.
+type ProbeOutcome = Result<(MediaFacts, Option<String>), String>;
+
 /// One scan unit: a folder directly inside a library folder, or the library folder's files.
 struct Unit<'t> {
     key: String,
@@ -518,7 +521,7 @@ impl Scanner<'_> {
             .build()
             .ok();
         let run = || {
-            let facts: Vec<Option<Result<MediaFacts, String>>> = jobs
+            let facts: Vec<Option<ProbeOutcome>> = jobs
                 .par_iter()
                 .map(|(u, i)| {
                     if options.cancel.is_cancelled() {
@@ -558,9 +561,13 @@ impl Scanner<'_> {
                 continue;
             };
             match result {
-                Some(Ok(f)) => {
+                Some(Ok((f, warning))) => {
                     summary.probed += 1;
                     enrich::apply_media(&mut p.rec, &f, media.size, media.mtime_ns);
+                    if warning.is_some() {
+                        summary.probe_errors += 1;
+                        p.rec.probe_error = warning;
+                    }
                 }
                 Some(Err(e)) => {
                     summary.probed += 1;
