@@ -150,7 +150,7 @@ impl ResolveCtx<'_> {
             p.rec.media_type = Some(MediaType::Video);
             self.attach_images(&mut p, dir, ArtworkItemKind::Movie, &dir.name, true);
             self.attach_nfo(&mut p.rec, dir, NfoItemKind::Movie, true, Some(video_type));
-            self.attach_name_ids(&mut p.rec, &dir.name, true);
+            self.attach_name_ids(&mut p.rec, &dir.name, provider_ids::MOVIE_FOLDER_KEYS);
             let owner = p.rec.id;
             out.push(p);
             if let Some(owner) = owner {
@@ -176,21 +176,16 @@ impl ResolveCtx<'_> {
     /// The movies among the files of `dir` (not its sub-folders), with their versions, parts
     /// and extras. `own_folder`: `dir` is not the library root, so a single movie owns it.
     fn movies_in(&self, dir: &DirNode, parent: ItemId, own_folder: bool, out: &mut Vec<Planned>) {
-        let entries: Vec<StackEntry> = dir
-            .files
-            .iter()
-            .filter(|f| is_video_like(self.naming, &f.path))
-            .filter(|f| {
+        // The movie resolver also skips files whose name has the whole word "sample".
+        let entries = video_entries(
+            self.naming,
+            dir.files.iter().filter(|f| {
                 !npath::file_stem(&f.name)
                     .to_lowercase()
                     .split(|c: char| !c.is_alphanumeric())
                     .any(|w| w == "sample")
-            })
-            .map(|f| StackEntry {
-                path: f.path.clone(),
-                is_directory: false,
-            })
-            .collect();
+            }),
+        );
         if entries.is_empty() {
             return;
         }
@@ -310,7 +305,7 @@ impl ResolveCtx<'_> {
         } else {
             first.name.clone()
         };
-        self.attach_name_ids(&mut p.rec, &id_source, true);
+        self.attach_name_ids(&mut p.rec, &id_source, provider_ids::MOVIE_FOLDER_KEYS);
         p
     }
 
@@ -428,7 +423,7 @@ impl ResolveCtx<'_> {
         series.rec.production_year = info.year;
         self.attach_images(&mut series, dir, ArtworkItemKind::Series, &dir.name, true);
         self.attach_nfo(&mut series.rec, dir, NfoItemKind::Series, true, None);
-        self.attach_name_ids(&mut series.rec, &dir.name, false);
+        self.attach_name_ids(&mut series.rec, &dir.name, provider_ids::SERIES_KEYS);
         let series_id = series.rec.id.unwrap_or(parent);
         let series_name = series.rec.name.clone();
         out.push(series);
@@ -520,14 +515,7 @@ impl ResolveCtx<'_> {
         series_dir: &DirNode,
         out: &mut Vec<Planned>,
     ) {
-        let entries: Vec<StackEntry> = files
-            .iter()
-            .filter(|f| is_video_like(self.naming, &f.path))
-            .map(|f| StackEntry {
-                path: f.path.clone(),
-                is_directory: false,
-            })
-            .collect();
+        let entries = video_entries(self.naming, files.iter().copied());
         if entries.is_empty() {
             return;
         }
@@ -632,7 +620,11 @@ impl ResolveCtx<'_> {
                 self.attach_episode_image(&mut p, holder, &f0.path);
                 self.attach_external_streams(&mut p.rec, holder, &f0.path);
                 self.attach_nfo(&mut p.rec, holder, NfoItemKind::Episode, false, None);
-                self.attach_name_ids(&mut p.rec, npath::file_name(&f0.path), false);
+                self.attach_name_ids(
+                    &mut p.rec,
+                    npath::file_name(&f0.path),
+                    provider_ids::EPISODE_KEYS,
+                );
                 if primary_id.is_none() {
                     primary_id = p.rec.id;
                 }
@@ -1003,20 +995,8 @@ impl ResolveCtx<'_> {
         }
     }
 
-    fn attach_name_ids(&self, rec: &mut ItemRecord, name: &str, movie: bool) {
-        let keys: &[&str] = if movie {
-            &["imdbid", "tmdbid", "tvdbid"]
-        } else {
-            &[
-                "imdbid",
-                "tvdbid",
-                "tvmazeid",
-                "tmdbid",
-                "anidbid",
-                "anilistid",
-                "anisearchid",
-            ]
-        };
+    /// Provider ids written in a name (`[tmdbid-603]`), and an IMDb id anywhere in the path.
+    fn attach_name_ids(&self, rec: &mut ItemRecord, name: &str, keys: &[&str]) {
         for (key, value) in provider_ids::find_provider_ids(name, keys) {
             let provider = provider_name(key);
             if !rec.provider_ids.iter().any(|(p, _)| p == provider) {
@@ -1030,6 +1010,20 @@ impl ResolveCtx<'_> {
             }
         }
     }
+}
+
+/// The videos and stubs among `files`, as stacking entries.
+fn video_entries<'f>(
+    naming: &NamingOptions,
+    files: impl Iterator<Item = &'f FileNode>,
+) -> Vec<StackEntry> {
+    files
+        .filter(|f| is_video_like(naming, &f.path))
+        .map(|f| StackEntry {
+            path: f.path.clone(),
+            is_directory: false,
+        })
+        .collect()
 }
 
 fn provider_name(key: &str) -> &'static str {
