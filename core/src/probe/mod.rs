@@ -505,6 +505,14 @@ fn to_ticks(value: i64, time_base: Rational) -> Option<i64> {
     i64::try_from(q).ok()
 }
 
+/// Silences libav's own log output (it prints to stderr on broken files, which the scanner
+/// already records per item). This is process-wide libav state, so it is for binaries to call
+/// at start-up, not for the library to decide.
+#[cfg(feature = "libav")]
+pub fn quiet_libav_logs() {
+    ffmpeg_next::util::log::set_level(ffmpeg_next::util::log::Level::Fatal);
+}
+
 #[cfg(test)]
 mod helper_tests {
     use super::*;
@@ -592,12 +600,4 @@ mod helper_tests {
         info.duration_ticks = Some(-1);
         assert_eq!(info.duration(), None);
     }
-}
-
-/// Silences libav's own log output (it prints to stderr on broken files, which the scanner
-/// already records per item). This is process-wide libav state, so it is for binaries to call
-/// at start-up, not for the library to decide.
-#[cfg(feature = "libav")]
-pub fn quiet_libav_logs() {
-    ffmpeg_next::util::log::set_level(ffmpeg_next::util::log::Level::Fatal);
 }
