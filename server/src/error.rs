@@ -12,6 +12,15 @@ pub enum Error {
     /// A route exists for the path, not for the method.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// No valid credentials (missing or unknown token, bad password).
+    #[error("unauthorized")]
+    Unauthorized,
+    /// Authenticated but not allowed.
+    #[error("forbidden")]
+    Forbidden,
+    /// The request body is larger than the server accepts.
+    #[error("request body too large")]
+    PayloadTooLarge,
     /// The request is malformed.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -28,6 +37,9 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Error::NotFound => StatusCode::NOT_FOUND,
+            Error::Unauthorized => StatusCode::UNAUTHORIZED,
+            Error::Forbidden => StatusCode::FORBIDDEN,
+            Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Core(_) | Error::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,

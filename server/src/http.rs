@@ -6,7 +6,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE, HOST};
 use hyper::{Method, Request, Response, StatusCode};
@@ -20,10 +21,11 @@ use tokio::net::TcpListener;
 use crate::config::ServerConfig;
 use crate::dto::{ProblemDetails, PublicSystemInfo};
 use crate::error::Error;
+use crate::request::{auth_from, AuthHeader, Query};
 use crate::{JELLYFIN_VERSION, PRODUCT_NAME};
 
-/// The response body type.
-pub type Body = Full<Bytes>;
+/// The response body type: whole buffers or streamed files.
+pub type Body = BoxBody<Bytes, std::io::Error>;
 
 /// A running server's shared state.
 #[derive(Debug)]
@@ -63,45 +65,33 @@ impl Server {
 
     /// Handles one request. Never fails: every error becomes a response.
     pub async fn handle(&self, req: Request<Incoming>) -> Response<Body> {
-        let method = req.method().clone();
-        let path = normalize_path(req.uri().path());
-        let result = self.route(&method, &path, &req);
-        let response = match result {
+        let (parts, body) = req.into_parts();
+        let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => return error_response(&Error::PayloadTooLarge),
+        };
+        let query = Query::parse(parts.uri.query());
+        let auth = auth_from(&parts.headers, &query);
+        let ctx = Ctx {
+            method: parts.method.clone(),
+            segments: path_segments(parts.uri.path()),
+            query,
+            headers: parts.headers,
+            body,
+            auth,
+        };
+        let response = match crate::routes::dispatch(self, &ctx).await {
             Ok(r) => r,
             Err(e) => error_response(&e),
         };
-        tracing::debug!(%method, path = %req.uri().path(), status = response.status().as_u16());
+        tracing::debug!(method = %ctx.method, path = %parts.uri.path(), status = response.status().as_u16());
         response
     }
 
-    fn route<B>(
-        &self,
-        method: &Method,
-        path: &str,
-        req: &Request<B>,
-    ) -> Result<Response<Body>, Error> {
-        let get = method == Method::GET || method == Method::HEAD;
-        match path {
-            "/system/ping" => {
-                if get || method == Method::POST {
-                    json(&PRODUCT_NAME)
-                } else {
-                    Err(Error::MethodNotAllowed)
-                }
-            }
-            "/system/info/public" => {
-                if !get {
-                    return Err(Error::MethodNotAllowed);
-                }
-                json(&self.public_info(req))
-            }
-            _ => Err(Error::NotFound),
-        }
-    }
-
-    fn public_info<B>(&self, req: &Request<B>) -> PublicSystemInfo {
-        let host = req
-            .headers()
+    /// `PublicSystemInfo` for a request (its `LocalAddress` from the `Host` header).
+    pub fn public_info(&self, ctx: &Ctx) -> PublicSystemInfo {
+        let host = ctx
+            .headers
             .get(HOST)
             .and_then(|h| h.to_str().ok())
             .map(str::to_owned)
@@ -118,28 +108,48 @@ impl Server {
     }
 }
 
-/// Lower-cases a request path, strips the legacy `/emby` and `/mediabrowser` prefixes and any
-/// trailing slash, as Jellyfin routes case-insensitively (SURFACE.md §1.2).
-pub fn normalize_path(path: &str) -> String {
-    let mut p = path.to_ascii_lowercase();
-    for prefix in ["/emby", "/mediabrowser"] {
-        if p == prefix || p.starts_with(&format!("{prefix}/")) {
-            p = p[prefix.len()..].to_owned();
-            break;
-        }
-    }
-    while p.len() > 1 && p.ends_with('/') {
-        p.pop();
-    }
-    if p.is_empty() {
-        p.push('/');
-    }
-    p
+/// Largest request body accepted (a DeviceProfile is the largest thing clients send).
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// One parsed request.
+#[derive(Debug)]
+pub struct Ctx {
+    /// The method.
+    pub method: Method,
+    /// Path segments after the legacy prefixes, in their original case (ids and names keep
+    /// their case; routes compare lower-cased copies).
+    pub segments: Vec<String>,
+    /// Query parameters.
+    pub query: Query,
+    /// Request headers.
+    pub headers: hyper::HeaderMap,
+    /// The request body (bounded by [`MAX_BODY_BYTES`]).
+    pub body: Bytes,
+    /// Credentials, wherever the client put them.
+    pub auth: AuthHeader,
 }
 
-fn json<T: serde::Serialize>(value: &T) -> Result<Response<Body>, Error> {
+/// Splits a request path into decoded segments, dropping the legacy `/emby` and
+/// `/mediabrowser` prefixes (any case) and empty segments (trailing slashes).
+pub fn path_segments(path: &str) -> Vec<String> {
+    let mut segs: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| crate::request::percent_decode_path(s))
+        .collect();
+    if segs
+        .first()
+        .is_some_and(|s| s.eq_ignore_ascii_case("emby") || s.eq_ignore_ascii_case("mediabrowser"))
+    {
+        segs.remove(0);
+    }
+    segs
+}
+
+/// A JSON response (`application/json; charset=utf-8`).
+pub fn json<T: serde::Serialize>(value: &T) -> Result<Response<Body>, Error> {
     let body = serde_json::to_vec(value).map_err(|e| Error::BadRequest(e.to_string()))?;
-    let mut r = Response::new(Full::new(Bytes::from(body)));
+    let mut r = Response::new(full(Bytes::from(body)));
     r.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
@@ -147,11 +157,24 @@ fn json<T: serde::Serialize>(value: &T) -> Result<Response<Body>, Error> {
     Ok(r)
 }
 
-fn error_response(e: &Error) -> Response<Body> {
+/// An empty response with a status (204 for void POSTs).
+pub fn empty(status: StatusCode) -> Response<Body> {
+    let mut r = Response::new(full(Bytes::new()));
+    *r.status_mut() = status;
+    r
+}
+
+/// A body holding `bytes`.
+pub fn full(bytes: Bytes) -> Body {
+    Full::new(bytes).map_err(|never| match never {}).boxed()
+}
+
+/// The response for an error (the one table of statuses is `Error::status`).
+pub fn error_response(e: &Error) -> Response<Body> {
     let status = e.status();
     if status == StatusCode::INTERNAL_SERVER_ERROR {
         tracing::error!(error = %e, "request failed");
-        let mut r = Response::new(Full::new(Bytes::from_static(b"Error processing request.")));
+        let mut r = Response::new(full(Bytes::from_static(b"Error processing request.")));
         *r.status_mut() = status;
         r.headers_mut()
             .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
@@ -163,7 +186,7 @@ fn error_response(e: &Error) -> Response<Body> {
         status: status.as_u16(),
         trace_id: String::new(),
     };
-    let mut r = json(&problem).unwrap_or_else(|_| Response::new(Full::new(Bytes::new())));
+    let mut r = json(&problem).unwrap_or_else(|_| Response::new(full(Bytes::new())));
     *r.status_mut() = status;
     r.headers_mut().insert(
         CONTENT_TYPE,
@@ -219,18 +242,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_normalize() {
-        let cases = [
-            ("/System/Info/Public", "/system/info/public"),
-            ("/system/info/public/", "/system/info/public"),
-            ("/emby/System/Ping", "/system/ping"),
-            ("/MediaBrowser/system/ping", "/system/ping"),
-            ("/embyx/a", "/embyx/a"),
-            ("/", "/"),
-            ("", "/"),
+    fn path_segments_drop_prefixes_and_slashes() {
+        let cases: &[(&str, &[&str])] = &[
+            ("/System/Info/Public", &["System", "Info", "Public"]),
+            ("/system/info/public/", &["system", "info", "public"]),
+            ("/emby/System/Ping", &["System", "Ping"]),
+            ("/MediaBrowser/system/ping", &["system", "ping"]),
+            ("/embyx/a", &["embyx", "a"]),
+            ("/Genres/Sci%20Fi", &["Genres", "Sci Fi"]),
+            ("/", &[]),
+            ("", &[]),
         ];
         for (input, want) in cases {
-            assert_eq!(normalize_path(input), want, "{input}");
+            assert_eq!(path_segments(input), *want, "{input}");
         }
     }
 }

@@ -13,6 +13,8 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod http;
+pub mod request;
+pub mod routes;
 
 pub use config::ServerConfig;
 pub use http::{serve, Server};

@@ -1,0 +1,77 @@
+//! System, branding and connectivity routes (anonymous).
+
+use hyper::Response;
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::http::{json, Body, Ctx, Server};
+use crate::PRODUCT_NAME;
+
+pub fn ping() -> Result<Response<Body>, Error> {
+    json(&PRODUCT_NAME)
+}
+
+pub fn info_public(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
+    json(&server.public_info(ctx))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct EndPointInfo {
+    is_local: bool,
+    is_in_network: bool,
+}
+
+pub fn endpoint() -> Result<Response<Body>, Error> {
+    json(&EndPointInfo {
+        is_local: true,
+        is_in_network: true,
+    })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct UtcTimeResponse {
+    request_reception_time: String,
+    response_transmission_time: String,
+}
+
+pub fn utc_time() -> Result<Response<Body>, Error> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let t = crate::dto::format_timestamp(now.as_secs() as i64, now.subsec_nanos());
+    json(&UtcTimeResponse {
+        request_reception_time: t.clone(),
+        response_transmission_time: t,
+    })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct BrandingOptions {
+    login_disclaimer: String,
+    custom_css: String,
+    splashscreen_enabled: bool,
+}
+
+pub fn branding() -> Result<Response<Body>, Error> {
+    json(&BrandingOptions {
+        login_disclaimer: String::new(),
+        custom_css: String::new(),
+        splashscreen_enabled: false,
+    })
+}
+
+pub fn branding_css() -> Result<Response<Body>, Error> {
+    let mut r = Response::new(crate::http::full(bytes::Bytes::new()));
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/css"),
+    );
+    Ok(r)
+}
+
+pub fn quick_connect_enabled() -> Result<Response<Body>, Error> {
+    json(&false)
+}
