@@ -135,7 +135,7 @@ pub fn path_segments(path: &str) -> Vec<String> {
     let mut segs: Vec<String> = path
         .split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| crate::request::percent_decode_path(s))
+        .map(crate::request::percent_decode_path)
         .collect();
     if segs
         .first()
