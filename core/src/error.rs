@@ -21,6 +21,12 @@ pub enum Error {
     /// A scan failed or was refused.
     #[error(transparent)]
     Scan(#[from] crate::scan::ScanError),
+    /// A user or authentication operation failed.
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+    /// A user data operation failed.
+    #[error(transparent)]
+    UserData(#[from] crate::userdata::UserDataError),
     /// Watching library folders failed.
     #[error("cannot watch library folders: {0}")]
     Watch(#[source] notify_debouncer_mini::notify::Error),

@@ -14,9 +14,12 @@
 //! - [`store`]: the SQLite store of libraries and items.
 //! - [`scan`]: library folders on disk into items in the store (incremental).
 //! - [`library`]: the embeddable handle: libraries, scans, watching, queries.
+//! - [`auth`]: users, passwords, access tokens and devices, API keys, policies, lockout.
+//! - [`userdata`]: per-user item data (played, position, favorites, ratings) and resume rules.
 
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod error;
 pub mod identity;
 pub mod images;
@@ -26,6 +29,7 @@ pub mod nfo;
 pub mod probe;
 pub mod scan;
 pub mod store;
+pub mod userdata;
 
 pub use error::{Error, Result};
 pub use library::{LibraryConfig, MediaLibrary};

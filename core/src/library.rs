@@ -226,6 +226,17 @@ impl MediaLibrary {
             _debouncer: debouncer,
         })
     }
+
+    /// Users, logins, tokens, devices and API keys on this library's store (default password
+    /// hashing cost).
+    pub fn auth(&self) -> crate::auth::Auth<'_> {
+        crate::auth::Auth::new(&self.store)
+    }
+
+    /// Per-user item data on this library's store, with Jellyfin's default resume rules.
+    pub fn user_data(&self) -> crate::userdata::UserData<'_> {
+        crate::userdata::UserData::new(&self.store)
+    }
 }
 
 /// A running watch of a library; dropping it stops watching.

@@ -163,4 +163,126 @@ CREATE TABLE scan_errors (
     PRIMARY KEY (library_id, path)
 ) WITHOUT ROWID;
 "#,
+    // 2: users, their access tokens (one per user and device), API keys, per-user item data.
+    // Times are Unix milliseconds.
+    r#"
+CREATE TABLE users (
+    id BLOB PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    -- The name folded to lower case (Unicode): names are unique ignoring case.
+    name_key TEXT NOT NULL UNIQUE,
+    -- Argon2id PHC string; NULL when the user has no password.
+    password_hash TEXT,
+    -- UserPolicy / UserConfiguration JSON objects, unknown keys kept.
+    policy TEXT NOT NULL,
+    configuration TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    last_login_ms INTEGER,
+    last_activity_ms INTEGER
+);
+
+-- One access token per (user, device_id): a new login from the device replaces the old one.
+CREATE TABLE devices (
+    access_token TEXT PRIMARY KEY NOT NULL,
+    user_id BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    device_id TEXT NOT NULL,
+    device_name TEXT NOT NULL,
+    app_name TEXT NOT NULL,
+    app_version TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    last_activity_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX devices_user ON devices(user_id, device_id);
+CREATE INDEX devices_device ON devices(device_id);
+
+-- Per-device options set by an administrator (a custom name).
+CREATE TABLE device_options (
+    device_id TEXT PRIMARY KEY NOT NULL,
+    custom_name TEXT
+) WITHOUT ROWID;
+
+-- API keys: act as an administrator with no user.
+CREATE TABLE api_keys (
+    id INTEGER PRIMARY KEY,
+    access_token TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    last_activity_ms INTEGER NOT NULL
+);
+
+-- What a user did with an item. A missing row means the defaults (unplayed, position 0, ...).
+CREATE TABLE user_data (
+    user_id BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    item_id BLOB NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    played INTEGER NOT NULL DEFAULT 0,
+    play_count INTEGER NOT NULL DEFAULT 0,
+    playback_position_ticks INTEGER NOT NULL DEFAULT 0,
+    is_favorite INTEGER NOT NULL DEFAULT 0,
+    likes INTEGER,
+    rating REAL,
+    last_played_ms INTEGER,
+    audio_stream_index INTEGER,
+    subtitle_stream_index INTEGER,
+    PRIMARY KEY (user_id, item_id)
+) WITHOUT ROWID;
+CREATE INDEX user_data_item ON user_data(item_id);
+CREATE INDEX user_data_resume ON user_data(user_id, last_played_ms)
+    WHERE playback_position_ticks > 0;
+CREATE INDEX user_data_played ON user_data(user_id, item_id) WHERE played = 1;
+CREATE INDEX user_data_favorite ON user_data(user_id, item_id) WHERE is_favorite = 1;
+"#,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+    use crate::auth::{Auth, HashCost};
+    use crate::store::{schema_version, ItemId, Store, StoreError, DATABASE_FILE};
+    use crate::userdata::UserData;
+
+    #[test]
+    fn migration_2_upgrades_a_version_1_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = ItemId([1; 16]);
+        {
+            // A database as a build with only migration 1 left it, with an item in it.
+            let conn = rusqlite::Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO items (id, kind, name, sort_name, is_folder, date_created,
+                    date_modified) VALUES (?1, 'Movie', 'Old', 'old', 0, 1, 1)",
+                [&old.0[..]],
+            )
+            .unwrap();
+        }
+        let version = |store: &Store| -> i64 {
+            store
+                .read(|c| {
+                    c.pragma_query_value(None, "user_version", |r| r.get(0))
+                        .map_err(StoreError::from)
+                })
+                .unwrap()
+        };
+        let store = Store::open_in(dir.path()).unwrap();
+        assert_eq!(version(&store), 2);
+        assert_eq!(schema_version(), 2);
+        let auth = Auth::new(&store).with_hash_cost(HashCost::MINIMAL);
+        assert!(!auth.has_users().unwrap());
+        let user = auth.ensure_admin("admin", "pw").unwrap().unwrap();
+        UserData::new(&store)
+            .set_favorite(user.id, old, true)
+            .unwrap();
+        drop(store);
+
+        // Reopening applies nothing and keeps everything.
+        let store = Store::open_in(dir.path()).unwrap();
+        assert_eq!(version(&store), 2);
+        assert_eq!(store.integrity_check().unwrap(), Ok(()));
+        assert!(UserData::new(&store).get(user.id, old).unwrap().is_favorite);
+        assert_eq!(
+            Auth::new(&store).user(user.id).unwrap().unwrap().name,
+            "admin"
+        );
+    }
+}
