@@ -103,7 +103,7 @@ impl Server {
             product_name: PRODUCT_NAME.to_owned(),
             operating_system: String::new(),
             id: self.id(),
-            startup_wizard_completed: false,
+            startup_wizard_completed: self.library.auth().has_users().unwrap_or(false),
         }
     }
 }

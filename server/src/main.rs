@@ -63,6 +63,13 @@ struct ServeArgs {
     /// content; it is scanned at start and watched for changes.
     #[arg(long = "media")]
     media: Vec<PathBuf>,
+    /// Creates this administrator at start when the server has no user yet (for NAS firmware
+    /// and scripts; the startup wizard does the same from a browser).
+    #[arg(long, env = "JELLYFIN_ADMIN_USER")]
+    admin_user: Option<String>,
+    /// The password of `--admin-user`.
+    #[arg(long, env = "JELLYFIN_ADMIN_PASSWORD", default_value = "")]
+    admin_password: String,
     /// A library as NAME:KIND:PATH (as for `scan`), scanned at start and watched; repeatable.
     #[arg(long = "library")]
     libraries: Vec<String>,
@@ -131,6 +138,16 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async move {
         let bind = config.bind;
         let server = Arc::new(Server::open(config).context("opening the data directory")?);
+        if let Some(name) = &cli.admin_user {
+            if server
+                .library()
+                .auth()
+                .ensure_admin(name, &cli.admin_password)?
+                .is_some()
+            {
+                tracing::info!(user = %name, "created the first administrator");
+            }
+        }
         let mut specs = cli.libraries.clone();
         for m in &server.config().media_dirs {
             let name = m

@@ -8,6 +8,8 @@ import urllib.request
 
 import pytest
 
+ADMIN = "admin"
+PASSWORD = "s3cret pass"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -23,7 +25,8 @@ def server():
     data_dir = tempfile.mkdtemp(prefix="jellyfin-acceptance-")
     port = _free_port()
     proc = subprocess.Popen(
-        [binary, "--data-dir", data_dir, "--bind", "127.0.0.1", "--port", str(port), "--server-name", "acceptance"],
+        [binary, "--data-dir", data_dir, "--bind", "127.0.0.1", "--port", str(port), "--server-name", "acceptance",
+         "--admin-user", ADMIN, "--admin-password", PASSWORD],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -40,6 +43,6 @@ def server():
             time.sleep(0.05)
     with open(os.path.join(data_dir, "server_id")) as f:
         server_id = f.read().strip()
-    yield {"url": url, "id": server_id, "proc": proc}
+    yield {"url": url, "id": server_id, "proc": proc, "admin": ADMIN, "password": PASSWORD}
     proc.terminate()
     assert proc.wait(timeout=30) == 0, "server did not exit cleanly on SIGTERM"

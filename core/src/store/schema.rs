@@ -231,6 +231,16 @@ CREATE INDEX user_data_resume ON user_data(user_id, last_played_ms)
 CREATE INDEX user_data_played ON user_data(user_id, item_id) WHERE played = 1;
 CREATE INDEX user_data_favorite ON user_data(user_id, item_id) WHERE is_favorite = 1;
 "#,
+    // 3: display preferences, stored whole per (user, id, client).
+    r#"
+CREATE TABLE display_preferences (
+    user_id BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    pref_id TEXT NOT NULL,
+    client TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (user_id, pref_id, client)
+) WITHOUT ROWID;
+"#,
 ];
 
 #[cfg(test)]

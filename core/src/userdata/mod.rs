@@ -822,6 +822,46 @@ impl<'a> UserData<'a> {
         &self.rules
     }
 
+    /// The display preferences a client stored for `pref_id` (`usersettings`, a view's
+    /// `DisplayPreferencesId`), exactly as posted; `None` when never stored.
+    pub fn display_preferences(
+        &self,
+        user: UserId,
+        pref_id: &str,
+        client: &str,
+    ) -> UserDataResult<Option<serde_json::Value>> {
+        self.store.read(|c| {
+            let text: Option<String> = c
+                .prepare_cached(
+                    "SELECT value FROM display_preferences
+                     WHERE user_id = ?1 AND pref_id = ?2 AND client = ?3",
+                )?
+                .query_row(rusqlite::params![&user.0[..], pref_id, client], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+        })
+    }
+
+    /// Stores a client's display preferences whole (unknown keys included).
+    pub fn save_display_preferences(
+        &self,
+        user: UserId,
+        pref_id: &str,
+        client: &str,
+        value: &serde_json::Value,
+    ) -> UserDataResult<()> {
+        self.store.write(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO display_preferences (user_id, pref_id, client, value)
+                 VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![&user.0[..], pref_id, client, value.to_string()],
+            )?;
+            Ok(())
+        })
+    }
+
     /// See [`get`].
     pub fn get(&self, user: UserId, item: ItemId) -> UserDataResult<UserItemData> {
         self.store.read(|c| get(c, user, item))
