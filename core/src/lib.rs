@@ -10,6 +10,7 @@
 //! - [`identity`]: the server's persistent identity (its id) in a data directory.
 //! - [`probe`]: media facts (container, streams, chapters, tags) through linked libav.
 //! - [`nfo`]: Kodi-style NFO metadata files.
+//! - [`playback`]: direct-play decisions from a client's device profile.
 //! - [`images`]: local artwork facts (dimensions, blurhash).
 //! - [`store`]: the SQLite store of libraries and items.
 //! - [`scan`]: library folders on disk into items in the store (incremental).
@@ -26,6 +27,7 @@ pub mod images;
 pub mod library;
 pub mod naming;
 pub mod nfo;
+pub mod playback;
 pub mod probe;
 pub mod scan;
 pub mod store;

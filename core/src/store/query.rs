@@ -104,6 +104,16 @@ pub struct ItemQuery {
     pub ids: Vec<ItemId>,
     /// Restrict to one library.
     pub library_id: Option<ItemId>,
+    /// Only items of these libraries (a user's library access); by-name items (people,
+    /// genres...) belong to no library and always pass. `None`: every library.
+    pub visible_libraries: Option<Vec<ItemId>>,
+    /// Exclude these ids.
+    pub exclude_ids: Vec<ItemId>,
+    /// Folders only (`true`) or non-folders only (`false`).
+    pub is_folder: Option<bool>,
+    /// Names containing this text, ignoring case (a plain search until the search index
+    /// serves it).
+    pub search_term: Option<String>,
     /// Sort names starting with this (ignoring case).
     pub name_starts_with: Option<String>,
     /// Sort names greater than or equal to this.
@@ -363,6 +373,38 @@ pub fn query_items(conn: &Connection, q: &ItemQuery) -> StoreResult<QueryResult<
     if !q.ids.is_empty() {
         clauses.push(any_of("items.id", q.ids.len()));
         args.extend(q.ids.iter().map(blob));
+    }
+    if let Some(libs) = &q.visible_libraries {
+        if libs.is_empty() {
+            clauses.push("items.library_id IS NULL".into());
+        } else {
+            clauses.push(format!(
+                "(items.library_id IS NULL OR {})",
+                any_of("items.library_id", libs.len())
+            ));
+            args.extend(libs.iter().map(blob));
+        }
+    }
+    if !q.exclude_ids.is_empty() {
+        clauses.push(format!("NOT {}", any_of("items.id", q.exclude_ids.len())));
+        args.extend(q.exclude_ids.iter().map(blob));
+    }
+    if let Some(folder) = q.is_folder {
+        clauses.push("items.is_folder = ?".into());
+        args.push(Value::Integer(i64::from(folder)));
+    }
+    if let Some(term) = q
+        .search_term
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        clauses.push(
+            "(items.name LIKE ? ESCAPE '\\' OR items.original_title LIKE ? ESCAPE '\\')".into(),
+        );
+        let pattern = format!("%{}%", escape_like(term));
+        args.push(Value::Text(pattern.clone()));
+        args.push(Value::Text(pattern));
     }
     if let Some(prefix) = &q.name_starts_with {
         clauses.push("items.sort_name LIKE ? ESCAPE '\\'".into());
