@@ -2,6 +2,9 @@
 
 use serde::Serialize;
 
+pub mod item;
+pub mod media;
+
 /// `PublicSystemInfo`: what `GET /System/Info/Public` returns.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]

@@ -1,4 +1,5 @@
 """Starts the real `jellyfin-server` binary on a free loopback port for acceptance tests."""
+import json
 import os
 import socket
 import subprocess
@@ -13,20 +14,48 @@ PASSWORD = "s3cret pass"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def _login(url):
+    req = urllib.request.Request(
+        url + "/Users/AuthenticateByName",
+        data=json.dumps({"Username": ADMIN, "Pw": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json",
+                 "Authorization": 'MediaBrowser Client="fixture", Device="fixture", DeviceId="fixture", Version="1"'},
+    )
+    return json.loads(urllib.request.urlopen(req, timeout=10).read())["AccessToken"]
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
+SHARED = os.environ.get("JELLYFIN_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
+
+
 @pytest.fixture(scope="session")
-def server():
+def media():
+    """A real make-library tree and its JSON summary."""
+    root = tempfile.mkdtemp(prefix="jellyfin-media-")
+    out = subprocess.run(
+        [os.path.join(SHARED, "tools", "make-library"), root, "--movies", "12", "--shows", "2", "--seasons", "2",
+         "--episodes", "3", "--artists", "1", "--albums", "1", "--tracks", "3"],
+        check=True, capture_output=True, text=True,
+    )
+    return {"root": root, "summary": json.loads(out.stdout)}
+
+
+@pytest.fixture(scope="session")
+def server(media):
     binary = os.environ.get("JELLYFIN_SERVER_BIN", os.path.join(ROOT, "target", "debug", "jellyfin-server"))
     data_dir = tempfile.mkdtemp(prefix="jellyfin-acceptance-")
     port = _free_port()
     proc = subprocess.Popen(
         [binary, "--data-dir", data_dir, "--bind", "127.0.0.1", "--port", str(port), "--server-name", "acceptance",
-         "--admin-user", ADMIN, "--admin-password", PASSWORD],
+         "--admin-user", ADMIN, "--admin-password", PASSWORD,
+         "--library", "Movies:movies:" + os.path.join(media["root"], "Movies"),
+         "--library", "Shows:tvshows:" + os.path.join(media["root"], "Shows"),
+         "--library", "Music:music:" + os.path.join(media["root"], "Music")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -43,6 +72,18 @@ def server():
             time.sleep(0.05)
     with open(os.path.join(data_dir, "server_id")) as f:
         server_id = f.read().strip()
+    # Wait for the start-up scan: every movie of the tree is listed.
+    token = _login(url)
+    expected = media["summary"]["counts"]["movie"]
+    while True:
+        r = urllib.request.urlopen(urllib.request.Request(
+            url + "/Items?Recursive=true&IncludeItemTypes=Movie&Limit=0",
+            headers={"X-Emby-Token": token}), timeout=10)
+        if json.loads(r.read())["TotalRecordCount"] >= expected:
+            break
+        if time.time() > deadline + 60:
+            raise RuntimeError("the start-up scan did not finish")
+        time.sleep(0.2)
     yield {"url": url, "id": server_id, "proc": proc, "admin": ADMIN, "password": PASSWORD}
     proc.terminate()
     assert proc.wait(timeout=30) == 0, "server did not exit cleanly on SIGTERM"

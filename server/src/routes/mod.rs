@@ -2,10 +2,14 @@
 //! segments (routes are case-insensitive; captured ids and names keep their case).
 
 pub mod auth;
+pub mod items;
 mod system;
 pub mod users;
 
 use hyper::{Method, Response};
+use jellyfin_core::store::ItemKind;
+
+use items::PlaybackStage;
 
 use crate::error::Error;
 use crate::http::{Body, Ctx, Server};
@@ -20,6 +24,7 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
     let segs: Vec<&str> = lower.iter().map(String::as_str).collect();
     let get = ctx.method == Method::GET || ctx.method == Method::HEAD;
     let post = ctx.method == Method::POST;
+    let del = ctx.method == Method::DELETE;
     match segs.as_slice() {
         ["system", "ping"] if get || post => system::ping(),
         ["system", "info", "public"] if get => system::info_public(server, ctx),
@@ -44,6 +49,111 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
         ["displaypreferences", _] if post => {
             users::save_display_preferences(server, ctx, &ctx.segments[1])
         }
+        ["userviews"] if get => items::views(server, ctx, None),
+        ["users", uid, "views"] if get => items::views(server, ctx, Some(seg(ctx, 1, uid))),
+        ["items"] if get => items::items(server, ctx, None),
+        ["users", uid, "items"] if get => items::items(server, ctx, Some(seg(ctx, 1, uid))),
+        ["items", "root"] if get => items::root(server, ctx, None),
+        ["users", uid, "items", "root"] if get => items::root(server, ctx, Some(seg(ctx, 1, uid))),
+        ["items", "latest"] if get => items::latest(server, ctx, None),
+        ["users", uid, "items", "latest"] if get => {
+            items::latest(server, ctx, Some(seg(ctx, 1, uid)))
+        }
+        ["useritems", "resume"] if get => items::resume(server, ctx, None),
+        ["users", uid, "items", "resume"] if get => {
+            items::resume(server, ctx, Some(seg(ctx, 1, uid)))
+        }
+        ["items", id] if get => items::item(server, ctx, None, seg(ctx, 1, id)),
+        ["users", uid, "items", id] if get => {
+            items::item(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, id))
+        }
+        ["items", id, "specialfeatures"] if get => {
+            items::special_features(server, ctx, None, seg(ctx, 1, id))
+        }
+        ["users", uid, "items", id, "specialfeatures"] if get => {
+            items::special_features(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, id))
+        }
+        ["items", id, "localtrailers"] if get => {
+            items::local_trailers(server, ctx, None, seg(ctx, 1, id))
+        }
+        ["users", uid, "items", id, "localtrailers"] if get => {
+            items::local_trailers(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, id))
+        }
+        ["items", _, "intros"] | ["users", _, "items", _, "intros"] if get => {
+            items::intros(server, ctx)
+        }
+        ["items", id, "thememedia"] if get => items::theme_media(server, ctx, seg(ctx, 1, id)),
+        ["items", id, "similar"] if get => items::similar(server, ctx, seg(ctx, 1, id)),
+        ["mediasegments", _] if get => items::media_segments(server, ctx),
+        ["shows", id, "seasons"] if get => items::seasons(server, ctx, seg(ctx, 1, id)),
+        ["shows", id, "episodes"] if get => items::episodes(server, ctx, seg(ctx, 1, id)),
+        ["shows", "nextup"] if get => items::next_up(server, ctx),
+        ["genres"] if get => items::by_name(server, ctx, ItemKind::Genre),
+        ["musicgenres"] if get => items::by_name(server, ctx, ItemKind::MusicGenre),
+        ["studios"] if get => items::by_name(server, ctx, ItemKind::Studio),
+        ["persons"] if get => items::by_name(server, ctx, ItemKind::Person),
+        ["artists"] | ["artists", "albumartists"] if get => {
+            items::by_name(server, ctx, ItemKind::MusicArtist)
+        }
+        ["genres", name] if get => {
+            items::by_name_item(server, ctx, ItemKind::Genre, seg(ctx, 1, name))
+        }
+        ["musicgenres", name] if get => {
+            items::by_name_item(server, ctx, ItemKind::MusicGenre, seg(ctx, 1, name))
+        }
+        ["studios", name] if get => {
+            items::by_name_item(server, ctx, ItemKind::Studio, seg(ctx, 1, name))
+        }
+        ["persons", name] if get => {
+            items::by_name_item(server, ctx, ItemKind::Person, seg(ctx, 1, name))
+        }
+        ["artists", name] if get => {
+            items::by_name_item(server, ctx, ItemKind::MusicArtist, seg(ctx, 1, name))
+        }
+        ["useritems", id, "userdata"] if get => items::user_data(server, ctx, seg(ctx, 1, id)),
+        ["userplayeditems", id] if post => {
+            items::set_played(server, ctx, None, seg(ctx, 1, id), true)
+        }
+        ["userplayeditems", id] if del => {
+            items::set_played(server, ctx, None, seg(ctx, 1, id), false)
+        }
+        ["users", uid, "playeditems", id] if post => {
+            items::set_played(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, id), true)
+        }
+        ["users", uid, "playeditems", id] if del => {
+            items::set_played(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, id), false)
+        }
+        ["userfavoriteitems", id] if post => {
+            items::set_favorite(server, ctx, None, seg(ctx, 1, id), true)
+        }
+        ["userfavoriteitems", id] if del => {
+            items::set_favorite(server, ctx, None, seg(ctx, 1, id), false)
+        }
+        ["users", uid, "favoriteitems", id] if post => {
+            items::set_favorite(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, id), true)
+        }
+        ["users", uid, "favoriteitems", id] if del => {
+            items::set_favorite(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, id), false)
+        }
+        ["sessions", "playing"] if post => {
+            items::playback_report(server, ctx, PlaybackStage::Start, None)
+        }
+        ["sessions", "playing", "progress"] if post => {
+            items::playback_report(server, ctx, PlaybackStage::Progress, None)
+        }
+        ["sessions", "playing", "stopped"] if post => {
+            items::playback_report(server, ctx, PlaybackStage::Stopped, None)
+        }
+        ["sessions", "playing", "ping"] if post => users::capabilities(server, ctx),
+        ["users", _, "playingitems", id] if post => {
+            items::playback_report(server, ctx, PlaybackStage::Start, Some(seg(ctx, 3, id)))
+        }
+        ["users", _, "playingitems", id, "progress"] if post => {
+            items::playback_report(server, ctx, PlaybackStage::Progress, Some(seg(ctx, 3, id)))
+        }
+        ["users", _, "playingitems", id] if del => {
+            items::playback_report(server, ctx, PlaybackStage::Stopped, Some(seg(ctx, 3, id)))
+        }
         ["startup", "configuration"] if get => users::startup_configuration(server, ctx),
         ["startup", "user"] | ["startup", "firstuser"] if get => users::startup_user(server, ctx),
         ["startup", "user"] if post => users::startup_create_user(server, ctx),
@@ -60,6 +170,11 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
             }
         }
     }
+}
+
+/// The original-case path segment `i` (the lower-cased `_lower` was matched).
+fn seg<'a>(ctx: &'a Ctx, i: usize, _lower: &str) -> &'a str {
+    ctx.segments.get(i).map(String::as_str).unwrap_or("")
 }
 
 fn route_exists_for_other_method(segs: &[&str]) -> bool {

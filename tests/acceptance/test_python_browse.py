@@ -1,0 +1,62 @@
+"""Acceptance: browsing with jellyfin-apiclient-python the way jellyfin-mpv-shim does."""
+from test_python_login import logged_in
+
+
+def test_views_are_the_libraries(server):
+    client, _ = logged_in(server)
+    views = client.jellyfin.get_views()
+    by_name = {v["Name"]: v for v in views["Items"]}
+    assert set(by_name) == {"Movies", "Shows", "Music"}
+    assert by_name["Movies"]["CollectionType"] == "movies"
+    assert by_name["Shows"]["CollectionType"] == "tvshows"
+    assert by_name["Music"]["CollectionType"] == "music"
+    assert all(v["Type"] == "CollectionFolder" and v["ServerId"] == server["id"] for v in views["Items"])
+    assert views["TotalRecordCount"] == 3
+
+
+def test_items_paging_sorting_and_fields(server, media):
+    client, _ = logged_in(server)
+    movies = media["summary"]["counts"]["movie"]
+    params = {"Recursive": "true", "IncludeItemTypes": "Movie", "SortBy": "SortName", "SortOrder": "Ascending",
+              "Fields": "Overview,Genres,ProviderIds,MediaSources,Path", "StartIndex": 2, "Limit": 5}
+    page = client.jellyfin.users("/Items", params=params)
+    assert page["TotalRecordCount"] == movies
+    assert page["StartIndex"] == 2
+    assert len(page["Items"]) == 5
+    everything = client.jellyfin.users("/Items", params={**params, "StartIndex": 0, "Limit": 100})
+    names = [i["Name"] for i in everything["Items"]]
+    assert [i["Id"] for i in page["Items"]] == [i["Id"] for i in everything["Items"][2:7]]
+    assert all(i["Type"] == "Movie" and len(i["Id"]) == 32 for i in everything["Items"])
+    assert len(names) == movies
+    with_nfo = [i for i in everything["Items"] if i.get("Overview")]
+    assert with_nfo and all(len(i["Genres"]) == 2 and "Tmdb" in i["ProviderIds"] for i in with_nfo)
+    assert all(i["MediaSources"][0]["Id"] == i["Id"] for i in everything["Items"])
+
+
+def test_item_details_and_series_hierarchy(server):
+    client, _ = logged_in(server)
+    series = client.jellyfin.users("/Items", params={"Recursive": "true", "IncludeItemTypes": "Series"})["Items"]
+    assert len(series) == 2
+    show = client.jellyfin.get_item(series[0]["Id"])
+    assert show["Type"] == "Series" and show["IsFolder"] is True
+    seasons = client.jellyfin.get_seasons(show["Id"])["Items"]
+    assert [s["IndexNumber"] for s in seasons] == sorted(s["IndexNumber"] for s in seasons)
+    episodes = client.jellyfin.get_episodes(show["Id"], seasons[0]["Id"])["Items"]
+    assert episodes and all(e["SeasonId"] == seasons[0]["Id"] and e["SeriesId"] == show["Id"] for e in episodes)
+    detail = client.jellyfin.get_item(episodes[0]["Id"])
+    assert detail["MediaSources"][0]["MediaStreams"], detail
+
+
+def test_played_and_favorite_round_trip(server):
+    client, _ = logged_in(server)
+    movie = client.jellyfin.users("/Items", params={"Recursive": "true", "IncludeItemTypes": "Movie", "Limit": 1})["Items"][0]
+    data = client.jellyfin.item_played(movie["Id"], True)
+    assert data["Played"] is True and data["ItemId"] == movie["Id"]
+    assert client.jellyfin.get_item(movie["Id"])["UserData"]["Played"] is True
+    played = client.jellyfin.users("/Items", params={"Recursive": "true", "IncludeItemTypes": "Movie", "Filters": "IsPlayed"})
+    assert [i["Id"] for i in played["Items"]] == [movie["Id"]]
+    client.jellyfin.item_played(movie["Id"], False)
+    assert client.jellyfin.get_item(movie["Id"])["UserData"]["Played"] is False
+    fav = client.jellyfin.favorite(movie["Id"], True)
+    assert fav["IsFavorite"] is True
+    assert client.jellyfin.get_item(movie["Id"])["UserData"]["IsFavorite"] is True
