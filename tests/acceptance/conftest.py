@@ -42,7 +42,19 @@ def media():
          "--episodes", "3", "--artists", "1", "--albums", "1", "--tracks", "3"],
         check=True, capture_output=True, text=True,
     )
-    return {"root": root, "summary": json.loads(out.stdout)}
+    summary = json.loads(out.stdout)
+    # make-library's files are 6 s long, under Jellyfin's 300 s minimum for resume points: add
+    # one long (tiny) movie so resume behaviour can be exercised.
+    long_dir = os.path.join(root, "Movies", "Long Movie (2001)")
+    os.makedirs(long_dir)
+    subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=size=64x36:rate=1",
+         "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", "400", "-c:v", "libx264", "-preset", "ultrafast",
+         "-c:a", "aac", "-b:a", "8k", "-shortest", os.path.join(long_dir, "Long Movie (2001).mp4")],
+        check=True,
+    )
+    summary["counts"]["movie"] += 1
+    return {"root": root, "summary": summary}
 
 
 @pytest.fixture(scope="session")

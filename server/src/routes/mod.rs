@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod items;
+pub mod playback;
 mod system;
 pub mod users;
 
@@ -153,6 +154,9 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
         }
         ["users", _, "playingitems", id] if del => {
             items::playback_report(server, ctx, PlaybackStage::Stopped, Some(seg(ctx, 3, id)))
+        }
+        ["items", id, "playbackinfo"] if get || post => {
+            playback::playback_info(server, ctx, seg(ctx, 1, id))
         }
         ["startup", "configuration"] if get => users::startup_configuration(server, ctx),
         ["startup", "user"] | ["startup", "firstuser"] if get => users::startup_user(server, ctx),
