@@ -90,7 +90,7 @@ pub fn playback_info(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Bo
             if let Some(r) = server
                 .library()
                 .item(a)
-                .map_err(|e| Error::Core(e.into()))?
+                .map_err(Error::Core)?
             {
                 alternates.push(r);
             }
