@@ -87,11 +87,7 @@ pub fn playback_info(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Bo
             .read(|conn| store::alternate_versions_of(conn, primary))
             .map_err(|e| Error::Core(e.into()))?;
         for a in ids {
-            if let Some(r) = server
-                .library()
-                .item(a)
-                .map_err(Error::Core)?
-            {
+            if let Some(r) = server.library().item(a).map_err(Error::Core)? {
                 alternates.push(r);
             }
         }
