@@ -275,8 +275,8 @@ mod tests {
                 .unwrap()
         };
         let store = Store::open_in(dir.path()).unwrap();
-        assert_eq!(version(&store), 2);
-        assert_eq!(schema_version(), 2);
+        assert!(schema_version() >= 2);
+        assert_eq!(version(&store), schema_version());
         let auth = Auth::new(&store).with_hash_cost(HashCost::MINIMAL);
         assert!(!auth.has_users().unwrap());
         let user = auth.ensure_admin("admin", "pw").unwrap().unwrap();
@@ -287,12 +287,44 @@ mod tests {
 
         // Reopening applies nothing and keeps everything.
         let store = Store::open_in(dir.path()).unwrap();
-        assert_eq!(version(&store), 2);
+        assert_eq!(version(&store), schema_version());
         assert_eq!(store.integrity_check().unwrap(), Ok(()));
         assert!(UserData::new(&store).get(user.id, old).unwrap().is_favorite);
         assert_eq!(
             Auth::new(&store).user(user.id).unwrap().unwrap().name,
             "admin"
+        );
+        // Display preferences (migration 3) are kept whole, per client, and go with the user.
+        let ud = UserData::new(&store);
+        assert_eq!(
+            ud.display_preferences(user.id, "usersettings", "emby")
+                .unwrap(),
+            None
+        );
+        let prefs = serde_json::json!({"CustomPrefs": {"a": null, "b": "1"}, "Unknown": [1]});
+        ud.save_display_preferences(user.id, "usersettings", "emby", &prefs)
+            .unwrap();
+        assert_eq!(
+            ud.display_preferences(user.id, "usersettings", "emby")
+                .unwrap(),
+            Some(prefs)
+        );
+        assert_eq!(
+            ud.display_preferences(user.id, "usersettings", "other")
+                .unwrap(),
+            None
+        );
+        Auth::new(&store)
+            .with_hash_cost(HashCost::MINIMAL)
+            .create_user_with_policy("second", "", crate::auth::UserPolicy::first_admin())
+            .unwrap();
+        Auth::new(&store)
+            .delete_user(user.id)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            ud.display_preferences(user.id, "usersettings", "emby")
+                .unwrap(),
+            None
         );
     }
 }
