@@ -79,6 +79,7 @@ impl Server {
             headers: parts.headers,
             body,
             auth,
+            validated: std::sync::OnceLock::new(),
         };
         let response = match crate::routes::dispatch(self, &ctx).await {
             Ok(r) => r,
@@ -127,6 +128,8 @@ pub struct Ctx {
     pub body: Bytes,
     /// Credentials, wherever the client put them.
     pub auth: AuthHeader,
+    /// The caller's identity once validated (validated at most once per request).
+    pub validated: std::sync::OnceLock<jellyfin_core::auth::AuthContext>,
 }
 
 /// Splits a request path into decoded segments, dropping the legacy `/emby` and

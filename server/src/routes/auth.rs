@@ -17,6 +17,9 @@ pub fn seen_device(ctx: &Ctx) -> DeviceInfo {
 
 /// The caller's identity: 401 without a valid token, 403 for a disabled user.
 pub fn require(server: &Server, ctx: &Ctx) -> Result<AuthContext, Error> {
+    if let Some(done) = ctx.validated.get() {
+        return Ok(done.clone());
+    }
     let token = ctx.auth.token.as_deref().ok_or(Error::Unauthorized)?;
     let auth = server
         .library()
@@ -27,6 +30,7 @@ pub fn require(server: &Server, ctx: &Ctx) -> Result<AuthContext, Error> {
     if auth.user.as_ref().is_some_and(User::is_disabled) {
         return Err(Error::Forbidden);
     }
+    let _ = ctx.validated.set(auth.clone());
     Ok(auth)
 }
 

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod items;
 pub mod playback;
+mod spec;
 mod system;
 pub mod users;
 
@@ -15,7 +16,71 @@ use items::PlaybackStage;
 use crate::error::Error;
 use crate::http::{Body, Ctx, Server};
 
-/// Dispatches a request to its handler.
+/// What a route requires of the caller, as Jellyfin's authorization policies say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone.
+    Anonymous,
+    /// A valid token.
+    User,
+    /// An administrator (or an API key).
+    Admin,
+    /// Anyone while no user exists (the startup wizard), an administrator afterwards.
+    FirstTimeSetupOrAdmin,
+    /// Anyone while no user exists, any user afterwards.
+    FirstTimeSetupOrUser,
+}
+
+/// Every route of the OpenAPI spec: (method, lower-cased segments with `*` for parameters,
+/// access).
+pub fn spec_routes() -> &'static [(&'static str, &'static [&'static str], Access)] {
+    spec::SPEC_ROUTES
+}
+
+/// The access the OpenAPI spec gives `method` on `segs` (lower-cased); the most literal match
+/// wins (`users/public` over `users/{id}`). `None` for routes outside the spec (legacy ones).
+pub fn spec_access(method: &Method, segs: &[&str]) -> Option<Access> {
+    let method = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    spec::SPEC_ROUTES
+        .iter()
+        .filter(|(m, pattern, _)| {
+            *m == method
+                && pattern.len() == segs.len()
+                && pattern.iter().zip(segs).all(|(p, s)| *p == "*" || p == s)
+        })
+        .max_by_key(|(_, pattern, _)| pattern.iter().filter(|p| **p != "*").count())
+        .map(|(_, _, access)| *access)
+}
+
+/// Applies the route's access rule before the handler runs: 401 without a valid token, 403
+/// for a non-administrator on administrator routes.
+fn gate(server: &Server, ctx: &Ctx, segs: &[&str]) -> Result<(), Error> {
+    let wizard_open = || -> Result<bool, Error> {
+        Ok(!server
+            .library()
+            .auth()
+            .has_users()
+            .map_err(auth::core_auth_error)?)
+    };
+    match spec_access(&ctx.method, segs) {
+        None | Some(Access::Anonymous) => Ok(()),
+        Some(Access::User) => auth::require(server, ctx).map(|_| ()),
+        Some(Access::Admin) => auth::require_admin(server, ctx).map(|_| ()),
+        Some(Access::FirstTimeSetupOrAdmin) if !wizard_open()? => {
+            auth::require_admin(server, ctx).map(|_| ())
+        }
+        Some(Access::FirstTimeSetupOrUser) if !wizard_open()? => {
+            auth::require(server, ctx).map(|_| ())
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// Dispatches a request to its handler, after the route's access rule.
 pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
     let lower: Vec<String> = ctx
         .segments
@@ -23,6 +88,7 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
         .map(|s| s.to_ascii_lowercase())
         .collect();
     let segs: Vec<&str> = lower.iter().map(String::as_str).collect();
+    gate(server, ctx, &segs)?;
     let get = ctx.method == Method::GET || ctx.method == Method::HEAD;
     let post = ctx.method == Method::POST;
     let del = ctx.method == Method::DELETE;
