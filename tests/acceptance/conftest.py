@@ -1,6 +1,7 @@
 """Starts the real `jellyfin-server` binary on a free loopback port for acceptance tests."""
 import json
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -54,7 +55,8 @@ def media():
         check=True,
     )
     summary["counts"]["movie"] += 1
-    return {"root": root, "summary": summary}
+    yield {"root": root, "summary": summary}
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -99,3 +101,4 @@ def server(media):
     yield {"url": url, "id": server_id, "proc": proc, "admin": ADMIN, "password": PASSWORD}
     proc.terminate()
     assert proc.wait(timeout=30) == 0, "server did not exit cleanly on SIGTERM"
+    shutil.rmtree(data_dir, ignore_errors=True)
