@@ -30,6 +30,9 @@ pub enum Error {
     /// Watching library folders failed.
     #[error("cannot watch library folders: {0}")]
     Watch(#[source] notify_debouncer_mini::notify::Error),
+    /// An image could not be read, resized or cached.
+    #[error(transparent)]
+    Image(#[from] crate::images::ImageError),
     /// A file holding persistent state had content we cannot read.
     #[error("invalid content in {path}: {reason}")]
     InvalidState {

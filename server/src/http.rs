@@ -15,6 +15,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use jellyfin_core::identity::ServerIdentity;
+use jellyfin_core::images::cache::ImageCache;
 use jellyfin_core::{LibraryConfig, MediaLibrary};
 use tokio::net::TcpListener;
 
@@ -28,11 +29,12 @@ use crate::{JELLYFIN_VERSION, PRODUCT_NAME};
 pub type Body = BoxBody<Bytes, std::io::Error>;
 
 /// A running server's shared state.
-#[derive(Debug)]
 pub struct Server {
     config: ServerConfig,
     identity: ServerIdentity,
     library: Arc<MediaLibrary>,
+    images: Arc<ImageCache>,
+    sessions: Arc<jellyfin_core::sessions::SessionManager>,
 }
 
 impl Server {
@@ -41,11 +43,28 @@ impl Server {
     pub fn open(config: ServerConfig) -> Result<Self, Error> {
         let identity = ServerIdentity::load_or_create(&config.data_dir)?;
         let library = Arc::new(MediaLibrary::open(LibraryConfig::new(&config.data_dir))?);
+        let images = ImageCache::new(
+            config.data_dir.join("cache").join("images"),
+            IMAGE_CACHE_BYTES,
+        )
+        .map_err(|e| Error::Core(jellyfin_core::Error::Image(e)))?;
         Ok(Self {
             config,
             identity,
             library,
+            images: Arc::new(images),
+            sessions: Arc::new(jellyfin_core::sessions::SessionManager::default()),
         })
+    }
+
+    /// Live sessions and the message bus to their WebSockets.
+    pub fn sessions(&self) -> &Arc<jellyfin_core::sessions::SessionManager> {
+        &self.sessions
+    }
+
+    /// The resized-image disk cache.
+    pub fn images(&self) -> &Arc<ImageCache> {
+        &self.images
     }
 
     /// The media library behind this server.
@@ -108,6 +127,18 @@ impl Server {
         }
     }
 }
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("config", &self.config)
+            .field("library", &self.library)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Bound of the resized-image cache on disk.
+pub const IMAGE_CACHE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Largest request body accepted (a DeviceProfile is the largest thing clients send).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -221,7 +252,16 @@ pub async fn serve(
                 let server = server.clone();
                 let service = hyper::service::service_fn(move |req| {
                     let server = server.clone();
-                    async move { Ok::<_, Infallible>(server.handle(req).await) }
+                    async move {
+                        if crate::ws::is_websocket_upgrade(&req) {
+                            let sessions = server.sessions().clone();
+                            let config = crate::ws::WsConfig::default();
+                            return Ok::<_, Infallible>(
+                                crate::ws::handle_upgrade(server, sessions, config, req).await,
+                            );
+                        }
+                        Ok::<_, Infallible>(server.handle(req).await)
+                    }
                 });
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn.into_owned());

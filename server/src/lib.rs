@@ -15,6 +15,8 @@ pub mod error;
 pub mod http;
 pub mod request;
 pub mod routes;
+pub mod stream;
+pub mod ws;
 
 pub use config::ServerConfig;
 pub use http::{serve, Server};

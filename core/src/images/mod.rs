@@ -17,7 +17,9 @@
 #[cfg(test)]
 mod tests;
 
+pub mod cache;
 mod jpeg;
+pub mod resize;
 mod svg;
 
 use std::io::{Cursor, Read};

@@ -341,7 +341,20 @@ pub fn query_items(conn: &Connection, q: &ItemQuery) -> StoreResult<QueryResult<
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
     let blob = |id: &ItemId| Value::Blob(id.0.to_vec());
-    if let Some(parent) = &q.parent_id {
+    // A recursive query under a library folder is a query on the library (an indexed column)
+    // rather than on the ancestor closure.
+    let parent_is_library = match (&q.parent_id, q.recursive) {
+        (Some(parent), true) => conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM libraries WHERE id = ?1)")?
+            .query_row([&parent.0[..]], |r| r.get::<_, bool>(0))?,
+        _ => false,
+    };
+    if let (Some(parent), true) = (&q.parent_id, parent_is_library) {
+        clauses.push("items.library_id = ?".into());
+        args.push(blob(parent));
+        clauses.push("items.id != ?".into());
+        args.push(blob(parent));
+    } else if let Some(parent) = &q.parent_id {
         if q.recursive {
             clauses.push(
                 "items.id IN (SELECT item_id FROM item_ancestors WHERE ancestor_id = ?)".into(),
@@ -492,6 +505,9 @@ pub fn query_items(conn: &Connection, q: &ItemQuery) -> StoreResult<QueryResult<
             // Missing values sort last in either direction.
             if *by == SortBy::Random {
                 "random()".to_owned()
+            } else if matches!(by, SortBy::SortName | SortBy::Name | SortBy::DateCreated) {
+                // Never null: a plain order lets SQLite walk an index instead of sorting.
+                format!("{} {dir}", by.column())
             } else {
                 format!("{c} IS NULL, {c} {dir}", c = by.column())
             }
@@ -505,7 +521,10 @@ pub fn query_items(conn: &Connection, q: &ItemQuery) -> StoreResult<QueryResult<
         };
         order.push(format!("items.sort_name {dir}"));
     }
-    order.push("items.sort_name ASC".into());
+    // Ties: by sort name, then id (an index can deliver this order without a sort).
+    if !q.sort.iter().any(|(by, _)| *by == SortBy::SortName) {
+        order.push("items.sort_name ASC".into());
+    }
     order.push("items.id ASC".into());
     let limit = q.limit.map(|l| l as i64).unwrap_or(-1);
     let sql = format!(

@@ -241,6 +241,14 @@ CREATE TABLE display_preferences (
     PRIMARY KEY (user_id, pref_id, client)
 ) WITHOUT ROWID;
 "#,
+    // 4: browsing a library: items of a kind in a library by sort name, without extras and
+    // alternate versions (covers the count and the first pages of `/Items`).
+    r#"
+CREATE INDEX items_browse ON items(library_id, kind, sort_name, id)
+    WHERE owner_id IS NULL AND primary_version_id IS NULL;
+CREATE INDEX items_browse_created ON items(library_id, kind, date_created, id)
+    WHERE owner_id IS NULL AND primary_version_id IS NULL;
+"#,
 ];
 
 #[cfg(test)]

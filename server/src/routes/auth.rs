@@ -30,6 +30,7 @@ pub fn require(server: &Server, ctx: &Ctx) -> Result<AuthContext, Error> {
     if auth.user.as_ref().is_some_and(User::is_disabled) {
         return Err(Error::Forbidden);
     }
+    server.sessions().touch(&auth);
     let _ = ctx.validated.set(auth.clone());
     Ok(auth)
 }

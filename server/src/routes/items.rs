@@ -885,6 +885,24 @@ pub fn playback_report(
         return Err(Error::BadRequest("negative PositionTicks".into()));
     }
     let ud = server.library().user_data();
+    let sessions = server.sessions();
+    if let Some(session) = sessions.touch(&c.auth) {
+        match stage {
+            PlaybackStage::Start => {
+                if let Some(r) = crate::ws::playback_report_from_json(&body, Some(id)) {
+                    sessions.playback_started(&session.id, r);
+                }
+            }
+            PlaybackStage::Progress => {
+                if let Some(r) = crate::ws::playback_report_from_json(&body, Some(id)) {
+                    sessions.playback_progress(&session.id, r);
+                }
+            }
+            PlaybackStage::Stopped => {
+                sessions.playback_stopped(&session.id, id);
+            }
+        }
+    }
     match stage {
         PlaybackStage::Start => {
             ud.playback_start(c.user.id, id).map_err(core)?;
@@ -899,8 +917,17 @@ pub fn playback_report(
             let failed = super::users::field(&body, "Failed")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-            ud.playback_stopped(c.user.id, id, position, failed)
+            let (data, _) = ud
+                .playback_stopped(c.user.id, id, position, failed)
                 .map_err(core)?;
+            let dto = user_data_dto(id, item.run_time_ticks, &view_of(&data));
+            sessions.broadcast_to_user(
+                c.user.id,
+                jellyfin_core::sessions::OutboundMessage::new(
+                    "UserDataChanged",
+                    json_value!({ "UserId": c.user.id.to_n(), "UserDataList": [dto] }),
+                ),
+            );
         }
     }
     Ok(empty(StatusCode::NO_CONTENT))

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod items;
+pub mod media;
 pub mod playback;
 mod spec;
 mod system;
@@ -223,6 +224,47 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
         }
         ["items", id, "playbackinfo"] if get || post => {
             playback::playback_info(server, ctx, seg(ctx, 1, id))
+        }
+        ["videos", id, s] | ["audio", id, s]
+            if get && (*s == "stream" || s.starts_with("stream.")) =>
+        {
+            media::stream(server, ctx, seg(ctx, 1, id)).await
+        }
+        ["audio", id, "universal"] if get => media::stream(server, ctx, seg(ctx, 1, id)).await,
+        ["items", id, "download"] | ["items", id, "file"] if get => {
+            media::stream(server, ctx, seg(ctx, 1, id)).await
+        }
+        ["items", id, "images", kind] if get => {
+            media::image(server, ctx, seg(ctx, 1, id), seg(ctx, 3, kind), None).await
+        }
+        ["items", id, "images", kind, index] if get => {
+            media::image(
+                server,
+                ctx,
+                seg(ctx, 1, id),
+                seg(ctx, 3, kind),
+                Some(seg(ctx, 4, index)),
+            )
+            .await
+        }
+        ["videos", id, _, "subtitles", index, file]
+        | ["videos", id, _, "subtitles", index, _, file]
+            if get =>
+        {
+            let file = seg(ctx, ctx.segments.len() - 1, file);
+            media::subtitle(server, ctx, seg(ctx, 1, id), seg(ctx, 4, index), file).await
+        }
+        ["playback", "bitratetest"] if get => media::bitrate(server, ctx),
+        ["sessions"] if get => users::sessions(server, ctx),
+        ["sessions", id, rest @ ..]
+            if post
+                && !rest.is_empty()
+                && *id != "playing"
+                && *id != "capabilities"
+                && *id != "logout"
+                && *id != "viewing" =>
+        {
+            users::remote_control(server, ctx, seg(ctx, 1, id), rest)
         }
         ["startup", "configuration"] if get => users::startup_configuration(server, ctx),
         ["startup", "user"] | ["startup", "firstuser"] if get => users::startup_user(server, ctx),

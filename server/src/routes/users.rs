@@ -108,15 +108,7 @@ pub fn session_dto(
     })
 }
 
-/// A stable session id per (device, client).
-pub fn session_id(device_id: &str, client: &str) -> String {
-    use md5::{Digest, Md5};
-    let mut h = Md5::new();
-    h.update(device_id.as_bytes());
-    h.update([0]);
-    h.update(client.as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use jellyfin_core::sessions::session_id;
 
 pub fn authenticate_by_name(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
     let body = body_json(ctx)?;
@@ -190,7 +182,116 @@ pub fn logout(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
 }
 
 pub fn capabilities(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
-    require(server, ctx)?;
+    let auth = require(server, ctx)?;
+    let mut body = body_json(ctx)?;
+    // The non-`Full` form sends the same keys in the query.
+    if body.as_object().is_some_and(|o| o.is_empty()) {
+        for key in ["PlayableMediaTypes", "SupportedCommands"] {
+            let values = ctx.query.list(key);
+            if !values.is_empty() {
+                body[key] = Value::from(values);
+            }
+        }
+        if let Some(b) = ctx.query.bool("supportsMediaControl") {
+            body["SupportsMediaControl"] = Value::from(b);
+        }
+    }
+    if let Some(s) = server.sessions().touch(&auth) {
+        server
+            .sessions()
+            .report_capabilities(&s.id, crate::ws::capabilities_from_json(&body));
+    }
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// `GET /Sessions`: the live sessions the caller may see.
+pub fn sessions(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
+    use jellyfin_core::sessions::SessionFilter;
+    let auth = require(server, ctx)?;
+    let controllable = match ctx.query.get("controllableByUserId") {
+        Some(id) => Some(acting_user(server, &auth, Some(id))?),
+        None => None,
+    };
+    let mut filter = SessionFilter::for_caller(&auth, controllable.as_ref());
+    filter.device_id = ctx.query.get("deviceId").map(str::to_owned);
+    filter.active_within = ctx
+        .query
+        .int("activeWithinSeconds")
+        .filter(|s| *s > 0)
+        .map(|s| std::time::Duration::from_secs(s as u64));
+    let list: Vec<Value> = server
+        .sessions()
+        .list(&filter)
+        .iter()
+        .map(|s| crate::ws::session_info_dto(server, s))
+        .collect();
+    json(&list)
+}
+
+/// `POST /Sessions/{id}/Playing`, `/Playing/{command}`, `/Command[/{name}]`, `/Message`:
+/// remote control through the target session's WebSocket (404 for an unknown session).
+pub fn remote_control(
+    server: &Server,
+    ctx: &Ctx,
+    session: &str,
+    action: &[&str],
+) -> Result<Response<Body>, Error> {
+    use jellyfin_core::sessions::OutboundMessage;
+    let auth = require(server, ctx)?;
+    let target = server.sessions().get(session).ok_or(Error::NotFound)?;
+    let me = auth.user.as_ref().map(|u| u.id.to_n());
+    let body = body_json(ctx)?;
+    let q = &ctx.query;
+    let message = match action {
+        ["playing"] => OutboundMessage::new(
+            "Play",
+            json_value!({
+                "ItemIds": q.list("itemIds"),
+                "StartPositionTicks": q.int("startPositionTicks"),
+                "PlayCommand": q.get("playCommand").unwrap_or("PlayNow"),
+                "MediaSourceId": q.get("mediaSourceId"),
+                "AudioStreamIndex": q.int("audioStreamIndex"),
+                "SubtitleStreamIndex": q.int("subtitleStreamIndex"),
+                "StartIndex": q.int("startIndex"),
+                "ControllingUserId": me,
+            }),
+        ),
+        ["playing", command] => OutboundMessage::new(
+            "Playstate",
+            json_value!({
+                "Command": ctx.segments.get(3).cloned().unwrap_or_else(|| (*command).to_owned()),
+                "SeekPositionTicks": q.int("seekPositionTicks"),
+                "ControllingUserId": me,
+            }),
+        ),
+        ["command"] => OutboundMessage::new("GeneralCommand", {
+            let mut b = body.clone();
+            b["ControllingUserId"] = Value::from(me);
+            b
+        }),
+        ["command", _] => OutboundMessage::new(
+            "GeneralCommand",
+            json_value!({
+                "Name": ctx.segments.get(3).cloned().unwrap_or_default(),
+                "ControllingUserId": me,
+                "Arguments": {},
+            }),
+        ),
+        ["message"] => OutboundMessage::new(
+            "GeneralCommand",
+            json_value!({
+                "Name": "DisplayMessage",
+                "ControllingUserId": me,
+                "Arguments": {
+                    "Header": field_str(&body, "Header").unwrap_or(""),
+                    "Text": field_str(&body, "Text").unwrap_or(""),
+                    "TimeoutMs": field(&body, "TimeoutMs").cloned().unwrap_or(Value::Null),
+                },
+            }),
+        ),
+        _ => return Err(Error::NotFound),
+    };
+    server.sessions().send_to_session(&target.id, message);
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
