@@ -167,7 +167,7 @@ impl MediaLibrary {
 
     /// Runs an item query.
     pub fn query(&self, query: &ItemQuery) -> Result<QueryResult<ItemRecord>> {
-        Ok(self.store.read(|c| store::query_items(c, query))?)
+        Ok(self.store.query_items(query)?)
     }
 
     /// One item with everything linked to it.

@@ -20,8 +20,8 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 
 pub use model::*;
 pub use query::{
-    alternate_versions_of, extras_of, get_item, query_items, IdFilter, ItemQuery, QueryResult,
-    SortBy, SortOrder,
+    alternate_versions_of, alternate_versions_of_many, child_counts, extra_counts, extras_of,
+    get_item, query_items, IdFilter, ItemQuery, QueryResult, SortBy, SortOrder,
 };
 pub use write::*;
 
@@ -67,6 +67,10 @@ pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: r2d2::Pool<SqliteConnectionManager>,
+    /// Bumped after every committed write: cached derived values older than it are stale.
+    generation: std::sync::atomic::AtomicU64,
+    /// Total counts of recent queries (a page's `TotalRecordCount`), valid for one generation.
+    counts: Mutex<std::collections::HashMap<String, (u64, i64)>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -112,6 +116,8 @@ impl Store {
             path: path.to_owned(),
             writer: Mutex::new(writer),
             readers,
+            generation: std::sync::atomic::AtomicU64::new(0),
+            counts: Mutex::new(std::collections::HashMap::new()),
         })
     }
 
@@ -131,6 +137,8 @@ impl Store {
             .map_err(StoreError::from)?;
         let value = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(value)
     }
 
@@ -141,6 +149,41 @@ impl Store {
     {
         let conn = self.readers.get().map_err(StoreError::from)?;
         f(&conn)
+    }
+
+    /// A count computed by `compute`, cached under `key` until the next write.
+    pub(crate) fn cached_count(
+        &self,
+        key: String,
+        compute: impl FnOnce() -> StoreResult<i64>,
+    ) -> StoreResult<i64> {
+        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
+        if let Ok(cache) = self.counts.lock() {
+            if let Some((g, n)) = cache.get(&key) {
+                if *g == generation {
+                    return Ok(*n);
+                }
+            }
+        }
+        let n = compute()?;
+        if let Ok(mut cache) = self.counts.lock() {
+            if cache.len() >= 512 {
+                cache.retain(|_, (g, _)| *g == generation);
+                if cache.len() >= 512 {
+                    cache.clear();
+                }
+            }
+            cache.insert(key, (generation, n));
+        }
+        Ok(n)
+    }
+
+    /// Runs an item query; its total count is cached until the next write (paging through a
+    /// library asks the same count for every page).
+    pub fn query_items(&self, q: &ItemQuery) -> StoreResult<QueryResult<ItemRecord>> {
+        self.read(|c| {
+            query::query_items_counted(c, q, &|key, compute| self.cached_count(key, compute))
+        })
     }
 
     /// Runs SQLite's `PRAGMA integrity_check`; `Ok(())` when it says `ok`, else its report.
@@ -215,6 +258,38 @@ mod tests {
         drop(conn);
         let err = Store::open_in(dir.path()).unwrap_err();
         assert!(matches!(err, StoreError::NewerSchema { .. }), "{err}");
+    }
+
+    #[test]
+    fn cached_counts_follow_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).unwrap();
+        let lib = store
+            .write(|tx| put_library(tx, "Movies", LibraryKind::Movies, &["/m".into()]))
+            .unwrap();
+        let q = ItemQuery {
+            include_kinds: vec![ItemKind::Movie],
+            limit: Some(0),
+            ..ItemQuery::default()
+        };
+        let add = |n: usize| {
+            store
+                .write(|tx| {
+                    let mut r =
+                        ItemRecord::new(ItemKind::Movie, &format!("/m/{n}.mkv"), format!("M{n}"));
+                    r.library_id = Some(lib);
+                    r.parent_id = Some(lib);
+                    upsert_item(tx, &r)
+                })
+                .unwrap()
+        };
+        assert_eq!(store.query_items(&q).unwrap().total_record_count, 0);
+        add(1);
+        assert_eq!(store.query_items(&q).unwrap().total_record_count, 1);
+        assert_eq!(store.query_items(&q).unwrap().total_record_count, 1);
+        add(2);
+        add(3);
+        assert_eq!(store.query_items(&q).unwrap().total_record_count, 3);
     }
 
     #[test]

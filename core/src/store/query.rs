@@ -293,6 +293,191 @@ fn load_links(conn: &Connection, item: &mut ItemRecord) -> StoreResult<()> {
     Ok(())
 }
 
+/// Fills the linked data of many items with one query per linked table (a page of results).
+fn load_links_many(conn: &Connection, items: &mut [ItemRecord]) -> StoreResult<()> {
+    if items.len() <= 1 {
+        for item in items.iter_mut() {
+            load_links(conn, item)?;
+        }
+        return Ok(());
+    }
+    let index: std::collections::HashMap<ItemId, usize> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| item.id.map(|id| (id, i)))
+        .collect();
+    let ids: Vec<Value> = index.keys().map(|id| Value::Blob(id.0.to_vec())).collect();
+    let list = vec!["?"; ids.len()].join(", ");
+    let at = |blob: Vec<u8>| -> Option<usize> {
+        <[u8; 16]>::try_from(blob.as_slice())
+            .ok()
+            .and_then(|b| index.get(&ItemId(b)).copied())
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT item_id, kind, value FROM item_values WHERE item_id IN ({list}) ORDER BY item_id, kind, position"
+    ))?;
+    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
+        Ok((
+            r.get::<_, Vec<u8>>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, kind, value) = row?;
+        let Some(i) = at(id) else { continue };
+        let item = &mut items[i];
+        match kind.as_str() {
+            "Genre" => item.genres.push(value),
+            "Studio" => item.studios.push(value),
+            "Tag" => item.tags.push(value),
+            "Artist" => item.artists.push(value),
+            "AlbumArtist" => item.album_artists.push(value),
+            _ => {}
+        }
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT pl.item_id, p.name, pl.role, pl.kind, pl.sort_order FROM people pl
+         JOIN items p ON p.id = pl.person_id WHERE pl.item_id IN ({list})
+         ORDER BY pl.item_id, pl.sort_order IS NULL, pl.sort_order, p.sort_name"
+    ))?;
+    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
+        Ok((
+            r.get::<_, Vec<u8>>(0)?,
+            PersonCredit {
+                name: r.get(1)?,
+                role: r.get(2)?,
+                kind: r.get(3)?,
+                sort_order: r.get(4)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (id, p) = row?;
+        if let Some(i) = at(id) {
+            items[i].people.push(p);
+        }
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT item_id, provider, value FROM provider_ids WHERE item_id IN ({list}) ORDER BY item_id, provider"
+    ))?;
+    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
+        Ok((
+            r.get::<_, Vec<u8>>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, provider, value) = row?;
+        if let Some(i) = at(id) {
+            items[i].provider_ids.push((provider, value));
+        }
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT item_id, image_type, image_index, path, width, height, blurhash, date_modified
+         FROM images WHERE item_id IN ({list}) ORDER BY item_id, image_type, image_index"
+    ))?;
+    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
+        Ok((
+            r.get::<_, Vec<u8>>(0)?,
+            ImageRecord {
+                image_type: r.get(1)?,
+                index: r.get(2)?,
+                path: r.get(3)?,
+                width: r.get(4)?,
+                height: r.get(5)?,
+                blurhash: r.get(6)?,
+                date_modified: r.get(7)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (id, img) = row?;
+        if let Some(i) = at(id) {
+            items[i].images.push(img);
+        }
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT item_id, path FROM item_parts WHERE item_id IN ({list}) ORDER BY item_id, part_index"
+    ))?;
+    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
+        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (id, path) = row?;
+        if let Some(i) = at(id) {
+            items[i].additional_parts.push(path);
+        }
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT item_id, stream_index, kind, codec, profile, level, width, height, average_frame_rate,
+            real_frame_rate, pixel_format, bit_depth, color_transfer, color_primaries,
+            color_space, dv_profile, channels, channel_layout, sample_rate, bit_rate, language,
+            title, is_default, is_forced, is_hearing_impaired, is_external, path
+         FROM media_streams WHERE item_id IN ({list}) ORDER BY item_id, stream_index"
+    ))?;
+    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
+        Ok((
+            r.get::<_, Vec<u8>>(0)?,
+            StreamRecord {
+                index: r.get(1)?,
+                kind: r.get(2)?,
+                codec: r.get(3)?,
+                profile: r.get(4)?,
+                level: r.get(5)?,
+                width: r.get(6)?,
+                height: r.get(7)?,
+                average_frame_rate: r.get(8)?,
+                real_frame_rate: r.get(9)?,
+                pixel_format: r.get(10)?,
+                bit_depth: r.get(11)?,
+                color_transfer: r.get(12)?,
+                color_primaries: r.get(13)?,
+                color_space: r.get(14)?,
+                dv_profile: r.get(15)?,
+                channels: r.get(16)?,
+                channel_layout: r.get(17)?,
+                sample_rate: r.get(18)?,
+                bit_rate: r.get(19)?,
+                language: r.get(20)?,
+                title: r.get(21)?,
+                is_default: r.get(22)?,
+                is_forced: r.get(23)?,
+                is_hearing_impaired: r.get(24)?,
+                is_external: r.get(25)?,
+                path: r.get(26)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (id, stream) = row?;
+        if let Some(i) = at(id) {
+            items[i].streams.push(stream);
+        }
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT item_id, start_ticks, name FROM chapters WHERE item_id IN ({list})
+         ORDER BY item_id, chapter_index"
+    ))?;
+    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
+        Ok((
+            r.get::<_, Vec<u8>>(0)?,
+            ChapterRecord {
+                start_ticks: r.get(1)?,
+                name: r.get(2)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (id, chapter) = row?;
+        if let Some(i) = at(id) {
+            items[i].chapters.push(chapter);
+        }
+    }
+    Ok(())
+}
+
 /// One item with everything linked to it, or `None`.
 pub fn get_item(conn: &Connection, id: ItemId) -> StoreResult<Option<ItemRecord>> {
     let mut item = conn
@@ -336,8 +521,8 @@ fn escape_like(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// Runs a query: one page of fully loaded items and the total number of matches.
-pub fn query_items(conn: &Connection, q: &ItemQuery) -> StoreResult<QueryResult<ItemRecord>> {
+/// The `WHERE` clause and its arguments for a query.
+fn build_where(conn: &Connection, q: &ItemQuery) -> StoreResult<(String, Vec<Value>)> {
     let mut clauses: Vec<String> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
     let blob = |id: &ItemId| Value::Blob(id.0.to_vec());
@@ -487,11 +672,34 @@ pub fn query_items(conn: &Connection, q: &ItemQuery) -> StoreResult<QueryResult<
     } else {
         format!("WHERE {}", clauses.join(" AND "))
     };
-    let total: i64 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM items {where_sql}"),
-        params_from_iter(args.iter()),
-        |r| r.get(0),
-    )?;
+    Ok((where_sql, args))
+}
+
+/// Runs a query: one page of fully loaded items and the total number of matches.
+pub fn query_items(conn: &Connection, q: &ItemQuery) -> StoreResult<QueryResult<ItemRecord>> {
+    query_items_counted(conn, q, &|_, count| count())
+}
+
+/// Computes (or recalls) a count under a key: `(key, compute) -> count`.
+pub(crate) type CountFn<'a> =
+    dyn Fn(String, &dyn Fn() -> StoreResult<i64>) -> StoreResult<i64> + 'a;
+
+/// [`query_items`] with the total count taken through `count(key, compute)` (a cache).
+pub(crate) fn query_items_counted(
+    conn: &Connection,
+    q: &ItemQuery,
+    count: &CountFn<'_>,
+) -> StoreResult<QueryResult<ItemRecord>> {
+    let (where_sql, args) = build_where(conn, q)?;
+    let key = format!("{where_sql}|{args:?}");
+    let total = count(key, &|| {
+        Ok(conn.query_row(
+            &format!("SELECT COUNT(*) FROM items {where_sql}"),
+            params_from_iter(args.iter()),
+            |r| r.get(0),
+        )?)
+    })?;
+
     let default_order = q.sort.first().map(|(_, o)| *o).unwrap_or_default();
     let mut order: Vec<String> = q
         .sort
@@ -536,13 +744,103 @@ pub fn query_items(conn: &Connection, q: &ItemQuery) -> StoreResult<QueryResult<
         .prepare(&sql)?
         .query_map(params_from_iter(args.iter()), read_item)?
         .collect::<Result<_, _>>()?;
-    for item in &mut items {
-        load_links(conn, item)?;
-    }
+    load_links_many(conn, &mut items)?;
     Ok(QueryResult {
         items,
         total_record_count: usize::try_from(total)
             .map_err(|_| StoreError::Corrupt { column: "COUNT(*)" })?,
         start_index: q.start_index,
     })
+}
+
+/// For many owners at once: their extras as (trailers, other extras) counts. Owners without
+/// extras are absent.
+pub fn extra_counts(
+    conn: &Connection,
+    owners: &[ItemId],
+) -> StoreResult<std::collections::HashMap<ItemId, (usize, usize)>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in owners.chunks(500) {
+        let sql = format!(
+            "SELECT owner_id, extra_type = 'Trailer', COUNT(*) FROM items WHERE {} GROUP BY 1, 2",
+            any_of("owner_id", chunk.len())
+        );
+        let args: Vec<Value> = chunk.iter().map(|i| Value::Blob(i.0.to_vec())).collect();
+        let rows: Vec<(Vec<u8>, bool, i64)> = conn
+            .prepare(&sql)?
+            .query_map(params_from_iter(args.iter()), |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get::<_, Option<bool>>(1)?.unwrap_or(false),
+                    r.get(2)?,
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        for (owner, trailer, n) in rows {
+            let entry = out
+                .entry(blob_id(&owner, "items.owner_id")?)
+                .or_insert((0, 0));
+            if trailer {
+                entry.0 += n as usize;
+            } else {
+                entry.1 += n as usize;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// For many primaries at once: the ids of their alternate versions. Items without versions
+/// are absent.
+pub fn alternate_versions_of_many(
+    conn: &Connection,
+    primaries: &[ItemId],
+) -> StoreResult<std::collections::HashMap<ItemId, Vec<ItemId>>> {
+    let mut out: std::collections::HashMap<ItemId, Vec<ItemId>> = std::collections::HashMap::new();
+    for chunk in primaries.chunks(500) {
+        let sql = format!(
+            "SELECT primary_version_id, id FROM items WHERE {} ORDER BY sort_name, id",
+            any_of("primary_version_id", chunk.len())
+        );
+        let args: Vec<Value> = chunk.iter().map(|i| Value::Blob(i.0.to_vec())).collect();
+        let rows: Vec<(Vec<u8>, Vec<u8>)> = conn
+            .prepare(&sql)?
+            .query_map(params_from_iter(args.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        for (primary, id) in rows {
+            out.entry(blob_id(&primary, "items.primary_version_id")?)
+                .or_default()
+                .push(blob_id(&id, "items.id")?);
+        }
+    }
+    Ok(out)
+}
+
+/// For many folders at once: how many direct children each has (extras and alternate
+/// versions not counted). Folders without children are absent.
+pub fn child_counts(
+    conn: &Connection,
+    parents: &[ItemId],
+) -> StoreResult<std::collections::HashMap<ItemId, usize>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in parents.chunks(500) {
+        let sql = format!(
+            "SELECT parent_id, COUNT(*) FROM items WHERE {} AND owner_id IS NULL
+             AND primary_version_id IS NULL GROUP BY parent_id",
+            any_of("parent_id", chunk.len())
+        );
+        let args: Vec<Value> = chunk.iter().map(|i| Value::Blob(i.0.to_vec())).collect();
+        let rows: Vec<(Vec<u8>, i64)> = conn
+            .prepare(&sql)?
+            .query_map(params_from_iter(args.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        for (parent, n) in rows {
+            out.insert(blob_id(&parent, "items.parent_id")?, n as usize);
+        }
+    }
+    Ok(out)
 }

@@ -106,6 +106,22 @@ pub fn dtos(
         .folder_play_states(user.id, &folders)
         .map_err(core)?;
     let libraries = lib.libraries().map_err(core)?;
+    // Counts and versions for the whole page in a few queries, not per item.
+    let playable: Vec<ItemId> = items
+        .iter()
+        .filter(|i| i.kind.is_some_and(|k| !k.is_folder()) && i.primary_version_id.is_none())
+        .filter_map(|i| i.id)
+        .collect();
+    let (extra_counts, alternate_ids, child_counts) = lib
+        .store()
+        .read(|c| {
+            Ok::<_, store::StoreError>((
+                store::extra_counts(c, &playable)?,
+                store::alternate_versions_of_many(c, &playable)?,
+                store::child_counts(c, &folders)?,
+            ))
+        })
+        .map_err(core)?;
     let server_id = server.id();
     let mut out = Vec::with_capacity(items.len());
     for item in items {
@@ -125,22 +141,12 @@ pub fn dtos(
             }
         }
         let ancestor_refs: Vec<&ItemRecord> = ancestors.iter().collect();
-        let alternates: Vec<ItemRecord> =
-            if item.kind.is_some_and(|k| !k.is_folder()) && item.primary_version_id.is_none() {
-                let alt_ids = lib
-                    .store()
-                    .read(|c| store::alternate_versions_of(c, id))
-                    .map_err(core)?;
-                let mut v = Vec::new();
-                for a in alt_ids {
-                    if let Some(r) = lib.item(a).map_err(core)? {
-                        v.push(r);
-                    }
-                }
-                v
-            } else {
-                Vec::new()
-            };
+        let mut alternates: Vec<ItemRecord> = Vec::new();
+        for a in alternate_ids.get(&id).into_iter().flatten() {
+            if let Some(r) = lib.item(*a).map_err(core)? {
+                alternates.push(r);
+            }
+        }
         let mut ctx = DtoContext::new(&server_id, fields);
         let mut view = data
             .get(&id)
@@ -161,37 +167,12 @@ pub fn dtos(
                 .map(|l| l.kind);
         }
         if item.kind.is_some_and(|k| k.is_folder()) {
-            let children = lib
-                .query(&ItemQuery {
-                    parent_id: Some(id),
-                    limit: Some(0),
-                    ..ItemQuery::default()
-                })
-                .map_err(core)?;
-            ctx.child_count = Some(children.total_record_count);
+            ctx.child_count = Some(child_counts.get(&id).copied().unwrap_or(0));
         }
         if item.kind.is_some_and(|k| !k.is_folder()) {
-            let extras = lib
-                .store()
-                .read(|c| store::extras_of(c, id))
-                .map_err(core)?;
-            if !extras.is_empty() {
-                let mut trailers = 0;
-                for e in &extras {
-                    if lib
-                        .item(*e)
-                        .map_err(core)?
-                        .is_some_and(|x| x.extra_type.as_deref() == Some("Trailer"))
-                    {
-                        trailers += 1;
-                    }
-                }
-                ctx.local_trailer_count = Some(trailers);
-                ctx.special_feature_count = Some(extras.len() - trailers);
-            } else {
-                ctx.local_trailer_count = Some(0);
-                ctx.special_feature_count = Some(0);
-            }
+            let (trailers, others) = extra_counts.get(&id).copied().unwrap_or((0, 0));
+            ctx.local_trailer_count = Some(trailers);
+            ctx.special_feature_count = Some(others);
         }
         ctx.can_download = user.policy.enable_content_downloading;
         ctx.can_delete = false;
