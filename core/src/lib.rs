@@ -17,6 +17,7 @@
 //! - [`library`]: the embeddable handle: libraries, scans, watching, queries.
 //! - [`auth`]: users, passwords, access tokens and devices, API keys, policies, lockout.
 //! - [`userdata`]: per-user item data (played, position, favorites, ratings) and resume rules.
+//! - [`settings`]: the server configuration, stored whole as JSON.
 //! - [`sessions`]: live client sessions (capabilities, now playing), the bus to their sockets.
 
 #![warn(missing_docs)]
@@ -32,6 +33,7 @@ pub mod playback;
 pub mod probe;
 pub mod scan;
 pub mod sessions;
+pub mod settings;
 pub mod store;
 pub mod userdata;
 

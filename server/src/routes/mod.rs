@@ -1,6 +1,7 @@
 //! The route table: every Jellyfin route this server answers, matched on lower-cased path
 //! segments (routes are case-insensitive; captured ids and names keep their case).
 
+pub mod admin;
 pub mod auth;
 pub mod items;
 pub mod media;
@@ -124,6 +125,7 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
         ["items", "root"] if get => items::root(server, ctx, None),
         ["users", uid, "items", "root"] if get => items::root(server, ctx, Some(seg(ctx, 1, uid))),
         ["items", "latest"] if get => items::latest(server, ctx, None),
+        ["items", "counts"] if get => admin::item_counts(server, ctx),
         ["users", uid, "items", "latest"] if get => {
             items::latest(server, ctx, Some(seg(ctx, 1, uid)))
         }
@@ -265,6 +267,50 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
                 && *id != "viewing" =>
         {
             users::remote_control(server, ctx, seg(ctx, 1, id), rest)
+        }
+        ["library", "virtualfolders"] if get => admin::virtual_folders(server),
+        ["library", "virtualfolders"] if post => admin::add_virtual_folder(server, ctx),
+        ["library", "virtualfolders"] if del => admin::remove_virtual_folder(server, ctx),
+        ["library", "virtualfolders", "paths"] if post => {
+            admin::virtual_folder_paths(server, ctx, true)
+        }
+        ["library", "virtualfolders", "paths"] if del => {
+            admin::virtual_folder_paths(server, ctx, false)
+        }
+        ["library", "mediafolders"] if get => admin::media_folders(server, ctx),
+        ["library", "physicalpaths"] if get => admin::physical_paths(server),
+        ["library", "refresh"] if post => admin::refresh(server),
+        ["scheduledtasks"] if get => admin::scheduled_tasks(),
+        ["scheduledtasks", id] if get => admin::scheduled_task(seg(ctx, 1, id)),
+        ["scheduledtasks", "running", id] if post => admin::start_task(server, seg(ctx, 2, id)),
+        ["users", "new"] if post => admin::new_user(server, ctx),
+        ["users", id] if del => admin::delete_user(server, seg(ctx, 1, id)),
+        ["users", id, "policy"] if post => admin::update_policy(server, ctx, seg(ctx, 1, id)),
+        ["users", "configuration"] if post => admin::update_configuration(server, ctx, None),
+        ["users", id, "configuration"] if post => {
+            admin::update_configuration(server, ctx, Some(seg(ctx, 1, id)))
+        }
+        ["users", "password"] if post => admin::update_password(server, ctx, None),
+        ["users", id, "password"] if post => {
+            admin::update_password(server, ctx, Some(seg(ctx, 1, id)))
+        }
+        ["users"] if post => admin::update_user(server, ctx, None),
+        ["users", id] if post => admin::update_user(server, ctx, Some(seg(ctx, 1, id))),
+        ["system", "configuration"] if get => admin::configuration(server, ctx),
+        ["system", "configuration"] if post => admin::save_configuration(server, ctx),
+        ["devices"] if get => admin::devices(server, ctx),
+        ["devices"] if del => admin::delete_device(server, ctx),
+        ["auth", "keys"] if get => admin::api_keys(server),
+        ["auth", "keys"] if post => admin::create_api_key(server, ctx),
+        ["auth", "keys", key] if del => admin::revoke_api_key(server, seg(ctx, 2, key)),
+        ["plugins"] | ["packages"] | ["repositories"] if get => admin::empty_list(server, ctx),
+        ["users", _, "groupingoptions"] | ["userviews", "groupingoptions"] if get => {
+            auth::require(server, ctx)?;
+            crate::http::json(&Vec::<serde_json::Value>::new())
+        }
+        ["users", uid, "items", id, "userdata"] if get => {
+            let _ = uid;
+            items::user_data(server, ctx, seg(ctx, 3, id))
         }
         ["startup", "configuration"] if get => users::startup_configuration(server, ctx),
         ["startup", "user"] | ["startup", "firstuser"] if get => users::startup_user(server, ctx),
