@@ -104,6 +104,7 @@ impl Server {
             Ok(r) => r,
             Err(e) => error_response(&e),
         };
+        let response = gzip_if_accepted(&ctx.headers, response).await;
         tracing::debug!(method = %ctx.method, path = %parts.uri.path(), status = response.status().as_u16());
         response
     }
@@ -180,6 +181,65 @@ pub fn path_segments(path: &str) -> Vec<String> {
     segs
 }
 
+/// Smallest JSON body worth compressing.
+const GZIP_MIN_BYTES: usize = 1024;
+
+/// Compresses a JSON response with gzip when the client accepts it (SURFACE.md §1.6; the
+/// python client sends `Accept-Encoding: gzip`). Streams and images are left as they are.
+async fn gzip_if_accepted(headers: &hyper::HeaderMap, response: Response<Body>) -> Response<Body> {
+    use std::io::Write;
+    let accepts = headers
+        .get_all(hyper::header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|e| {
+            let mut parts = e.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+            name.eq_ignore_ascii_case("gzip") && !refused
+        });
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !accepts
+        || !is_json
+        || response
+            .headers()
+            .contains_key(hyper::header::CONTENT_ENCODING)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(collected) = body.collect().await else {
+        return Response::from_parts(parts, full(Bytes::new()));
+    };
+    let bytes = collected.to_bytes();
+    if bytes.len() < GZIP_MIN_BYTES {
+        return Response::from_parts(parts, full(bytes));
+    }
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4),
+        flate2::Compression::fast(),
+    );
+    let compressed = match encoder.write_all(&bytes).and_then(|_| encoder.finish()) {
+        Ok(c) => c,
+        Err(_) => return Response::from_parts(parts, full(bytes)),
+    };
+    parts.headers.insert(
+        hyper::header::CONTENT_ENCODING,
+        HeaderValue::from_static("gzip"),
+    );
+    parts.headers.remove(hyper::header::CONTENT_LENGTH);
+    parts.headers.insert(
+        hyper::header::VARY,
+        HeaderValue::from_static("Accept-Encoding"),
+    );
+    Response::from_parts(parts, full(Bytes::from(compressed)))
+}
+
 /// A JSON response (`application/json; charset=utf-8`).
 pub fn json<T: serde::Serialize>(value: &T) -> Result<Response<Body>, Error> {
     let body = serde_json::to_vec(value).map_err(|e| Error::BadRequest(e.to_string()))?;
@@ -237,7 +297,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), Error> {
     let graceful = GracefulShutdown::new();
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // Slow or stalled clients cannot hold a connection by dribbling headers.
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(std::time::Duration::from_secs(30))
+        .max_buf_size(64 * 1024);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {

@@ -60,3 +60,15 @@ def test_played_and_favorite_round_trip(server):
     fav = client.jellyfin.favorite(movie["Id"], True)
     assert fav["IsFavorite"] is True
     assert client.jellyfin.get_item(movie["Id"])["UserData"]["IsFavorite"] is True
+
+
+def test_json_is_gzipped_when_accepted(server):
+    import requests
+    client, result = logged_in(server)
+    url = server["url"] + "/Items?Recursive=true&IncludeItemTypes=Movie&Fields=Overview,MediaSources"
+    token = {"X-Emby-Token": result["AccessToken"]}
+    zipped = requests.get(url, headers={**token, "Accept-Encoding": "gzip"})
+    assert zipped.headers.get("Content-Encoding") == "gzip"
+    plain = requests.get(url, headers={**token, "Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert zipped.json() == plain.json()
