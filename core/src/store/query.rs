@@ -227,78 +227,12 @@ fn read_item(r: &Row<'_>) -> rusqlite::Result<ItemRecord> {
 /// Fills the linked data of an item: values, people, provider ids, images, parts, streams and
 /// chapters.
 fn load_links(conn: &Connection, item: &mut ItemRecord) -> StoreResult<()> {
-    let Some(id) = item.id else { return Ok(()) };
-    let key = &id.0[..];
-    let mut stmt = conn.prepare_cached(
-        "SELECT kind, value FROM item_values WHERE item_id = ?1 ORDER BY kind, position",
-    )?;
-    let values = stmt.query_map([key], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })?;
-    for v in values {
-        let (kind, value) = v?;
-        match kind.as_str() {
-            "Genre" => item.genres.push(value),
-            "Studio" => item.studios.push(value),
-            "Tag" => item.tags.push(value),
-            "Artist" => item.artists.push(value),
-            "AlbumArtist" => item.album_artists.push(value),
-            _ => {}
-        }
-    }
-    item.people = conn
-        .prepare_cached(
-            "SELECT p.name, pl.role, pl.kind, pl.sort_order FROM people pl JOIN items p ON p.id = pl.person_id
-             WHERE pl.item_id = ?1 ORDER BY pl.sort_order IS NULL, pl.sort_order, p.sort_name",
-        )?
-        .query_map([key], |r| {
-            Ok(PersonCredit {
-                name: r.get(0)?,
-                role: r.get(1)?,
-                kind: r.get(2)?,
-                sort_order: r.get(3)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    item.provider_ids = conn
-        .prepare_cached(
-            "SELECT provider, value FROM provider_ids WHERE item_id = ?1 ORDER BY provider",
-        )?
-        .query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    item.images = conn
-        .prepare_cached(
-            "SELECT image_type, image_index, path, width, height, blurhash, date_modified FROM images
-             WHERE item_id = ?1 ORDER BY image_type, image_index",
-        )?
-        .query_map([key], |r| {
-            Ok(ImageRecord {
-                image_type: r.get(0)?,
-                index: r.get(1)?,
-                path: r.get(2)?,
-                width: r.get(3)?,
-                height: r.get(4)?,
-                blurhash: r.get(5)?,
-                date_modified: r.get(6)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    item.additional_parts = conn
-        .prepare_cached("SELECT path FROM item_parts WHERE item_id = ?1 ORDER BY part_index")?
-        .query_map([key], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    let (streams, chapters) = super::write::load_media(conn, id)?;
-    item.streams = streams;
-    item.chapters = chapters;
-    Ok(())
+    load_links_many(conn, std::slice::from_mut(item))
 }
 
 /// Fills the linked data of many items with one query per linked table (a page of results).
 fn load_links_many(conn: &Connection, items: &mut [ItemRecord]) -> StoreResult<()> {
-    if items.len() <= 1 {
-        for item in items.iter_mut() {
-            load_links(conn, item)?;
-        }
+    if items.is_empty() {
         return Ok(());
     }
     let index: std::collections::HashMap<ItemId, usize> = items
@@ -418,37 +352,7 @@ fn load_links_many(conn: &Connection, items: &mut [ItemRecord]) -> StoreResult<(
          FROM media_streams WHERE item_id IN ({list}) ORDER BY item_id, stream_index"
     ))?;
     let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
-        Ok((
-            r.get::<_, Vec<u8>>(0)?,
-            StreamRecord {
-                index: r.get(1)?,
-                kind: r.get(2)?,
-                codec: r.get(3)?,
-                profile: r.get(4)?,
-                level: r.get(5)?,
-                width: r.get(6)?,
-                height: r.get(7)?,
-                average_frame_rate: r.get(8)?,
-                real_frame_rate: r.get(9)?,
-                pixel_format: r.get(10)?,
-                bit_depth: r.get(11)?,
-                color_transfer: r.get(12)?,
-                color_primaries: r.get(13)?,
-                color_space: r.get(14)?,
-                dv_profile: r.get(15)?,
-                channels: r.get(16)?,
-                channel_layout: r.get(17)?,
-                sample_rate: r.get(18)?,
-                bit_rate: r.get(19)?,
-                language: r.get(20)?,
-                title: r.get(21)?,
-                is_default: r.get(22)?,
-                is_forced: r.get(23)?,
-                is_hearing_impaired: r.get(24)?,
-                is_external: r.get(25)?,
-                path: r.get(26)?,
-            },
-        ))
+        Ok((r.get::<_, Vec<u8>>(0)?, super::write::read_stream(r, 1)?))
     })?;
     for row in rows {
         let (id, stream) = row?;

@@ -534,6 +534,39 @@ pub fn items_under(
     Ok(out)
 }
 
+/// Reads a `media_streams` row whose `stream_index` column is at `at` (the other columns
+/// follow in table order).
+pub(crate) fn read_stream(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StreamRecord> {
+    Ok(StreamRecord {
+        index: r.get(at)?,
+        kind: r.get(at + 1)?,
+        codec: r.get(at + 2)?,
+        profile: r.get(at + 3)?,
+        level: r.get(at + 4)?,
+        width: r.get(at + 5)?,
+        height: r.get(at + 6)?,
+        average_frame_rate: r.get(at + 7)?,
+        real_frame_rate: r.get(at + 8)?,
+        pixel_format: r.get(at + 9)?,
+        bit_depth: r.get(at + 10)?,
+        color_transfer: r.get(at + 11)?,
+        color_primaries: r.get(at + 12)?,
+        color_space: r.get(at + 13)?,
+        dv_profile: r.get(at + 14)?,
+        channels: r.get(at + 15)?,
+        channel_layout: r.get(at + 16)?,
+        sample_rate: r.get(at + 17)?,
+        bit_rate: r.get(at + 18)?,
+        language: r.get(at + 19)?,
+        title: r.get(at + 20)?,
+        is_default: r.get(at + 21)?,
+        is_forced: r.get(at + 22)?,
+        is_hearing_impaired: r.get(at + 23)?,
+        is_external: r.get(at + 24)?,
+        path: r.get(at + 25)?,
+    })
+}
+
 /// Loads the stored streams and chapters of an item (to reuse them when its file is unchanged).
 pub fn load_media(
     conn: &Connection,
@@ -547,36 +580,7 @@ pub fn load_media(
                 title, is_default, is_forced, is_hearing_impaired, is_external, path
              FROM media_streams WHERE item_id = ?1 ORDER BY stream_index",
         )?
-        .query_map([&id.0[..]], |r| {
-            Ok(StreamRecord {
-                index: r.get(0)?,
-                kind: r.get(1)?,
-                codec: r.get(2)?,
-                profile: r.get(3)?,
-                level: r.get(4)?,
-                width: r.get(5)?,
-                height: r.get(6)?,
-                average_frame_rate: r.get(7)?,
-                real_frame_rate: r.get(8)?,
-                pixel_format: r.get(9)?,
-                bit_depth: r.get(10)?,
-                color_transfer: r.get(11)?,
-                color_primaries: r.get(12)?,
-                color_space: r.get(13)?,
-                dv_profile: r.get(14)?,
-                channels: r.get(15)?,
-                channel_layout: r.get(16)?,
-                sample_rate: r.get(17)?,
-                bit_rate: r.get(18)?,
-                language: r.get(19)?,
-                title: r.get(20)?,
-                is_default: r.get(21)?,
-                is_forced: r.get(22)?,
-                is_hearing_impaired: r.get(23)?,
-                is_external: r.get(24)?,
-                path: r.get(25)?,
-            })
-        })?
+        .query_map([&id.0[..]], |r| read_stream(r, 0))?
         .collect::<Result<_, _>>()?;
     let chapters = conn
         .prepare_cached(
