@@ -106,6 +106,8 @@ impl Store {
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .with_init(|c| {
                 c.busy_timeout(BUSY_TIMEOUT)?;
+                // Page queries prepare one statement per linked table and page size.
+                c.set_prepared_statement_cache_capacity(128);
                 c.pragma_update(None, "cache_size", -8_000)
             });
         let readers = r2d2::Pool::builder()

@@ -247,7 +247,7 @@ fn load_links_many(conn: &Connection, items: &mut [ItemRecord]) -> StoreResult<(
             .ok()
             .and_then(|b| index.get(&ItemId(b)).copied())
     };
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT item_id, kind, value FROM item_values WHERE item_id IN ({list}) ORDER BY item_id, kind, position"
     ))?;
     let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
@@ -270,7 +270,7 @@ fn load_links_many(conn: &Connection, items: &mut [ItemRecord]) -> StoreResult<(
             _ => {}
         }
     }
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT pl.item_id, p.name, pl.role, pl.kind, pl.sort_order FROM people pl
          JOIN items p ON p.id = pl.person_id WHERE pl.item_id IN ({list})
          ORDER BY pl.item_id, pl.sort_order IS NULL, pl.sort_order, p.sort_name"
@@ -292,7 +292,7 @@ fn load_links_many(conn: &Connection, items: &mut [ItemRecord]) -> StoreResult<(
             items[i].people.push(p);
         }
     }
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT item_id, provider, value FROM provider_ids WHERE item_id IN ({list}) ORDER BY item_id, provider"
     ))?;
     let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
@@ -308,7 +308,7 @@ fn load_links_many(conn: &Connection, items: &mut [ItemRecord]) -> StoreResult<(
             items[i].provider_ids.push((provider, value));
         }
     }
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT item_id, image_type, image_index, path, width, height, blurhash, date_modified
          FROM images WHERE item_id IN ({list}) ORDER BY item_id, image_type, image_index"
     ))?;
@@ -332,7 +332,7 @@ fn load_links_many(conn: &Connection, items: &mut [ItemRecord]) -> StoreResult<(
             items[i].images.push(img);
         }
     }
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT item_id, path FROM item_parts WHERE item_id IN ({list}) ORDER BY item_id, part_index"
     ))?;
     let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
@@ -344,7 +344,7 @@ fn load_links_many(conn: &Connection, items: &mut [ItemRecord]) -> StoreResult<(
             items[i].additional_parts.push(path);
         }
     }
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT item_id, stream_index, kind, codec, profile, level, width, height, average_frame_rate,
             real_frame_rate, pixel_format, bit_depth, color_transfer, color_primaries,
             color_space, dv_profile, channels, channel_layout, sample_rate, bit_rate, language,
@@ -360,7 +360,7 @@ fn load_links_many(conn: &Connection, items: &mut [ItemRecord]) -> StoreResult<(
             items[i].streams.push(stream);
         }
     }
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT item_id, start_ticks, name FROM chapters WHERE item_id IN ({list})
          ORDER BY item_id, chapter_index"
     ))?;
