@@ -72,3 +72,14 @@ def test_json_is_gzipped_when_accepted(server):
     plain = requests.get(url, headers={**token, "Accept-Encoding": "identity"})
     assert "Content-Encoding" not in plain.headers
     assert zipped.json() == plain.json()
+
+
+def test_items_filters_list_what_the_items_have(server):
+    client, _ = logged_in(server)
+    movies = client.jellyfin.users("/Items", params={"Recursive": "true", "IncludeItemTypes": "Movie", "Fields": "Genres"})["Items"]
+    expected = sorted({g for m in movies for g in m.get("Genres", [])})
+    f = client.jellyfin._get("Items/Filters", params={"UserId": "{UserId}", "IncludeItemTypes": "Movie", "Recursive": "true"})
+    assert f["Genres"] == expected and expected
+    assert set(f["Years"]) == {m["ProductionYear"] for m in movies if "ProductionYear" in m}
+    f2 = client.jellyfin._get("Items/Filters2", params={"UserId": "{UserId}", "IncludeItemTypes": "Movie", "Recursive": "true"})
+    assert [g["Name"] for g in f2["Genres"]] == expected and all(len(g["Id"]) == 32 for g in f2["Genres"])

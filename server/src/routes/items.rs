@@ -929,3 +929,48 @@ pub enum PlaybackStage {
 pub fn is_video_library(kind: LibraryKind) -> bool {
     !matches!(kind, LibraryKind::Music | LibraryKind::Books)
 }
+
+/// `GET /Items/Filters` (legacy) and `/Items/Filters2`: the genres, tags, official ratings and
+/// years of the items the query selects.
+pub fn filters(server: &Server, ctx: &Ctx, v2: bool) -> Result<Response<Body>, Error> {
+    let c = caller(server, ctx, None)?;
+    let mut query = item_query(server, ctx, &c.user)?;
+    if query.parent_id.is_some() {
+        query.recursive = true;
+    }
+    query.start_index = 0;
+    query.limit = None;
+    let page = server.library().query(&query).map_err(core)?;
+    let mut genres = std::collections::BTreeSet::new();
+    let mut tags = std::collections::BTreeSet::new();
+    let mut ratings = std::collections::BTreeSet::new();
+    let mut years = std::collections::BTreeSet::new();
+    for item in &page.items {
+        genres.extend(item.genres.iter().cloned());
+        tags.extend(item.tags.iter().cloned());
+        ratings.extend(item.official_rating.iter().cloned());
+        years.extend(item.production_year);
+    }
+    if v2 {
+        let kind = if query
+            .include_kinds
+            .iter()
+            .any(|k| matches!(k, ItemKind::Audio | ItemKind::MusicAlbum))
+        {
+            ItemKind::MusicGenre
+        } else {
+            ItemKind::Genre
+        };
+        json(&json_value!({
+            "Genres": genres.iter().map(|g| json_value!({"Name": g, "Id": store::by_name_id(kind, g).to_n()})).collect::<Vec<_>>(),
+            "Tags": tags,
+        }))
+    } else {
+        json(&json_value!({
+            "Genres": genres,
+            "Tags": tags,
+            "OfficialRatings": ratings,
+            "Years": years,
+        }))
+    }
+}

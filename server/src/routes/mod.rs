@@ -126,6 +126,8 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
         ["users", uid, "items", "root"] if get => items::root(server, ctx, Some(seg(ctx, 1, uid))),
         ["items", "latest"] if get => items::latest(server, ctx, None),
         ["items", "counts"] if get => admin::item_counts(server, ctx),
+        ["items", "filters"] if get => items::filters(server, ctx, false),
+        ["items", "filters2"] if get => items::filters(server, ctx, true),
         ["users", uid, "items", "latest"] if get => {
             items::latest(server, ctx, Some(seg(ctx, 1, uid)))
         }
