@@ -46,16 +46,23 @@ struct ScanArgs {
 
 #[derive(Debug, clap::Args)]
 struct ServeArgs {
+    /// A TOML configuration file (default: `jellyfin.toml` in the data directory, when it
+    /// exists). Flags win over environment variables, which win over the file.
+    #[arg(long, env = "JELLYFIN_CONFIG")]
+    config: Option<PathBuf>,
     /// Where the server keeps its state (default: $XDG_DATA_HOME/jellyfin-rs or
     /// ~/.local/share/jellyfin-rs).
     #[arg(long, env = "JELLYFIN_DATA_DIR")]
     data_dir: Option<PathBuf>,
-    /// Port to listen on.
-    #[arg(long, default_value_t = 8096)]
-    port: u16,
-    /// Address to listen on.
-    #[arg(long, default_value = "0.0.0.0")]
-    bind: IpAddr,
+    /// Port to listen on (default 8096).
+    #[arg(long, env = "JELLYFIN_PORT")]
+    port: Option<u16>,
+    /// Address to listen on (default 0.0.0.0).
+    #[arg(long, env = "JELLYFIN_BIND")]
+    bind: Option<IpAddr>,
+    /// Log format: `human` (default) or `json`.
+    #[arg(long, env = "JELLYFIN_LOG_FORMAT")]
+    log_format: Option<String>,
     /// The server name shown to clients (default: the host name).
     #[arg(long)]
     server_name: Option<String>,
@@ -68,11 +75,53 @@ struct ServeArgs {
     #[arg(long, env = "JELLYFIN_ADMIN_USER")]
     admin_user: Option<String>,
     /// The password of `--admin-user`.
-    #[arg(long, env = "JELLYFIN_ADMIN_PASSWORD", default_value = "")]
-    admin_password: String,
+    #[arg(long, env = "JELLYFIN_ADMIN_PASSWORD")]
+    admin_password: Option<String>,
     /// A library as NAME:KIND:PATH (as for `scan`), scanned at start and watched; repeatable.
     #[arg(long = "library")]
     libraries: Vec<String>,
+}
+
+/// The configuration file: every key optional; unknown keys are an error (a typo should not
+/// silently do nothing).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    port: Option<u16>,
+    bind: Option<IpAddr>,
+    server_name: Option<String>,
+    admin_user: Option<String>,
+    admin_password: Option<String>,
+    log_format: Option<String>,
+    #[serde(default)]
+    media: Vec<PathBuf>,
+    #[serde(default)]
+    libraries: Vec<String>,
+}
+
+fn read_file_config(path: &std::path::Path, required: bool) -> anyhow::Result<FileConfig> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => toml::from_str(&text).with_context(|| format!("reading {}", path.display())),
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(FileConfig::default())
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+fn init_logging(format: Option<&str>) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    match format.unwrap_or("human") {
+        "json" => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init(),
+        "human" => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        other => anyhow::bail!("unknown log format {other:?} (human or json)"),
+    }
+    Ok(())
 }
 
 fn default_data_dir() -> anyhow::Result<PathBuf> {
@@ -101,15 +150,10 @@ async fn shutdown_signal() {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
     let cli = Cli::parse();
     jellyfin_core::probe::quiet_libav_logs();
     if let Some(Command::Scan(args)) = cli.command {
+        init_logging(None)?;
         return scan::run(
             args.data_dir.map_or_else(default_data_dir, Ok)?,
             &args.libraries,
@@ -117,20 +161,50 @@ fn main() -> anyhow::Result<()> {
         );
     }
     let cli = cli.serve;
-    let data_dir = match cli.data_dir {
-        Some(d) => d,
+    // Precedence: flag, then environment (clap merges both), then the file, then defaults.
+    let explicit_config = cli.config.is_some();
+    let data_dir_hint = match &cli.data_dir {
+        Some(d) => d.clone(),
         None => default_data_dir()?,
     };
+    let file_path = cli
+        .config
+        .clone()
+        .unwrap_or_else(|| data_dir_hint.join("jellyfin.toml"));
+    let file = read_file_config(&file_path, explicit_config)?;
+    init_logging(cli.log_format.as_deref().or(file.log_format.as_deref()))?;
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .or(file.data_dir.clone())
+        .unwrap_or(data_dir_hint);
     let data_dir = std::path::absolute(&data_dir).unwrap_or(data_dir);
     let mut config = ServerConfig::new(data_dir);
-    config.bind = SocketAddr::new(cli.bind, cli.port);
-    if let Some(name) = cli.server_name {
+    let bind = cli.bind.or(file.bind).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    config.bind = SocketAddr::new(bind, cli.port.or(file.port).unwrap_or(8096));
+    if let Some(name) = cli.server_name.clone().or(file.server_name.clone()) {
         config.server_name = name;
     }
-    for m in &cli.media {
+    let media = if cli.media.is_empty() {
+        file.media.clone()
+    } else {
+        cli.media.clone()
+    };
+    for m in &media {
         anyhow::ensure!(m.is_dir(), "media folder {} does not exist", m.display());
     }
-    config.media_dirs = cli.media;
+    config.media_dirs = media;
+    let libraries = if cli.libraries.is_empty() {
+        file.libraries.clone()
+    } else {
+        cli.libraries.clone()
+    };
+    let admin_user = cli.admin_user.clone().or(file.admin_user.clone());
+    let admin_password = cli
+        .admin_password
+        .clone()
+        .or(file.admin_password.clone())
+        .unwrap_or_default();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -138,17 +212,17 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async move {
         let bind = config.bind;
         let server = Arc::new(Server::open(config).context("opening the data directory")?);
-        if let Some(name) = &cli.admin_user {
+        if let Some(name) = &admin_user {
             if server
                 .library()
                 .auth()
-                .ensure_admin(name, &cli.admin_password)?
+                .ensure_admin(name, &admin_password)?
                 .is_some()
             {
                 tracing::info!(user = %name, "created the first administrator");
             }
         }
-        let mut specs = cli.libraries.clone();
+        let mut specs = libraries.clone();
         for m in &server.config().media_dirs {
             let name = m
                 .file_name()

@@ -415,3 +415,87 @@ fn spec_route_table_is_current() {
         "run scripts/gen-spec-routes.py"
     );
 }
+
+fn wait_for(addr: SocketAddr, child: &mut std::process::Child) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        assert!(child.try_wait().unwrap().is_none(), "server exited early");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A TOML file configures the server; flags win over it; unknown keys are refused; JSON logs.
+#[test]
+fn config_file_flags_and_json_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = dir.path().join("server.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "port = {port}\nbind = \"127.0.0.1\"\nserver_name = \"from-file\"\nlog_format = \"json\"\nadmin_user = \"boss\"\nadmin_password = \"pw\"\n"
+        ),
+    )
+    .unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let run = |extra: &[&str]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jellyfin-server"))
+            .args([
+                "--data-dir",
+                dir.path().join("data").to_str().unwrap(),
+                "--config",
+                config.to_str().unwrap(),
+            ])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for(addr, &mut child);
+        let (_, _, body) = http(addr, "GET", "/System/Info/Public");
+        let info: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let name = info["ServerName"].as_str().unwrap().to_owned();
+        let wizard_done = info["StartupWizardCompleted"].as_bool().unwrap();
+        std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        (
+            name,
+            wizard_done,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (name, wizard_done, logs) = run(&[]);
+    assert_eq!(name, "from-file");
+    assert!(wizard_done, "the admin from the file was created");
+    let first = logs.lines().next().expect("a log line");
+    let line: serde_json::Value = serde_json::from_str(first).expect("JSON log lines");
+    assert!(line["fields"]["message"].is_string(), "{first}");
+    let (name, _, _) = run(&["--server-name", "from-flag"]);
+    assert_eq!(name, "from-flag");
+
+    std::fs::write(&config, "prot = 1\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jellyfin-server"))
+        .args([
+            "--data-dir",
+            dir.path().join("data").to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("prot"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
