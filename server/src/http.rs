@@ -35,6 +35,7 @@ pub struct Server {
     library: Arc<MediaLibrary>,
     images: Arc<ImageCache>,
     sessions: Arc<jellyfin_core::sessions::SessionManager>,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Server {
@@ -54,7 +55,13 @@ impl Server {
             library,
             images: Arc::new(images),
             sessions: Arc::new(jellyfin_core::sessions::SessionManager::default()),
+            metrics: Arc::new(crate::metrics::Metrics::default()),
         })
+    }
+
+    /// Request, session, scan and cache metrics.
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        &self.metrics
     }
 
     /// Live sessions and the message bus to their WebSockets.
@@ -84,6 +91,7 @@ impl Server {
 
     /// Handles one request. Never fails: every error becomes a response.
     pub async fn handle(&self, req: Request<Incoming>) -> Response<Body> {
+        let started = std::time::Instant::now();
         let (parts, body) = req.into_parts();
         let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
             Ok(b) => b.to_bytes(),
@@ -105,6 +113,12 @@ impl Server {
             Err(e) => error_response(&e),
         };
         let response = gzip_if_accepted(&ctx.headers, response).await;
+        self.metrics.observe(
+            ctx.method.as_str(),
+            crate::metrics::route_label(&ctx.segments),
+            response.status().as_u16(),
+            started.elapsed(),
+        );
         tracing::debug!(method = %ctx.method, path = %parts.uri.path(), status = response.status().as_u16());
         response
     }

@@ -230,7 +230,8 @@ fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|| "Media".to_owned());
             specs.push(format!("{name}:mixed:{}", m.display()));
         }
-        let _watchers = scan::start_background(server.library().clone(), &specs)?;
+        let _watchers =
+            scan::start_background(server.library().clone(), server.metrics().clone(), &specs)?;
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .with_context(|| format!("binding {bind}"))?;

@@ -47,6 +47,7 @@ fn parse_specs(specs: &[String]) -> anyhow::Result<Vec<(String, LibraryKind, Vec
 /// watchers stop watching when dropped.
 pub fn start_background(
     library: Arc<MediaLibrary>,
+    metrics: Arc<jellyfin_server::metrics::Metrics>,
     specs: &[String],
 ) -> anyhow::Result<Vec<jellyfin_core::library::LibraryWatcher>> {
     let libraries = parse_specs(specs)?;
@@ -59,7 +60,15 @@ pub fn start_background(
     }
     std::thread::spawn(move || {
         for name in names {
-            match library.scan(&name, &ScanOptions::default()) {
+            let options = jellyfin_server::metrics::scan_options(&metrics);
+            metrics
+                .scans_running
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let outcome = library.scan(&name, &options);
+            metrics
+                .scans_running
+                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            match outcome {
                 Ok(s) => tracing::info!(
                     library = %name,
                     items = s.items_by_kind.values().sum::<usize>(),

@@ -78,3 +78,18 @@ def test_item_counts_and_api_keys(server, media):
     assert requests.get(server["url"] + "/Users", headers={"X-Emby-Token": key}).status_code == 200
     assert requests.delete(server["url"] + "/Auth/Keys/%s" % key, headers=token).status_code == 204
     assert requests.get(server["url"] + "/Users", headers={"X-Emby-Token": key}).status_code == 401
+
+
+def test_metrics_expose_routes_sessions_scans_and_image_cache(server):
+    admin, _ = logged_in(server)
+    movie = next(i for i in admin.jellyfin.users("/Items", params={"Recursive": "true", "IncludeItemTypes": "Movie"})["Items"]
+                 if "Primary" in i["ImageTags"])
+    for _ in range(2):
+        requests.get(server["url"] + "/Items/%s/Images/Primary" % movie["Id"], params={"maxWidth": 50})
+    text = requests.get(server["url"] + "/metrics").text
+    assert 'route="/items/{id}/images/primary"' in text
+    assert 'jellyfin_http_request_duration_seconds_count{method="GET",route="/system/info/public",status="200"}' in text
+    samples = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines() if line and not line.startswith("#")}
+    assert samples['jellyfin_image_cache_requests_total{outcome="hit"}'] >= 1
+    assert samples["jellyfin_scan_files_probed_total"] > 0
+    assert samples["jellyfin_sessions_active"] >= 1

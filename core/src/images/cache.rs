@@ -126,6 +126,10 @@ pub struct ImageCache {
     state: Mutex<State>,
     /// Makes temporary file names unique within the process.
     tmp_counter: AtomicU64,
+    /// Requests answered from the cache.
+    hits: AtomicU64,
+    /// Requests that had to resize (or serve the unchanged source).
+    misses: AtomicU64,
 }
 
 impl ImageCache {
@@ -175,6 +179,8 @@ impl ImageCache {
             max_bytes,
             state: Mutex::new(state),
             tmp_counter: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         };
         let victims = {
             let mut st = cache.lock();
@@ -227,6 +233,15 @@ impl ImageCache {
         req: &ResizeRequest,
     ) -> Result<CachedImage, ImageError> {
         self.get_or_create_inner(src, req).map(|(c, _)| c)
+    }
+
+    /// (hits, misses) since the cache was opened: requests answered from a cached entry, and
+    /// requests that had to read and resize the source.
+    pub fn stats(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     /// Like [`ImageCache::get_or_create`], but also returns the image's bytes (without reading
@@ -298,6 +313,7 @@ impl ImageCache {
             match fs::OpenOptions::new().write(true).open(&path) {
                 Ok(f) => {
                     let _ = f.set_modified(SystemTime::now());
+                    self.hits.fetch_add(1, Ordering::Relaxed);
                     return Ok((
                         CachedImage {
                             path,
@@ -315,6 +331,7 @@ impl ImageCache {
             }
         }
 
+        self.misses.fetch_add(1, Ordering::Relaxed);
         let resized = resize_file(src, req)?;
         let len = resized.bytes.len() as u64;
         let out = match OutputFormat::from_image_format(resized.format) {

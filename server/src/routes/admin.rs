@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use hyper::{Response, StatusCode};
 use jellyfin_core::auth::UserId;
-use jellyfin_core::scan::ScanOptions;
 use jellyfin_core::settings::Settings;
 use jellyfin_core::store::{ItemKind, ItemQuery, LibraryKind};
 use jellyfin_core::MediaLibrary;
@@ -33,15 +32,24 @@ fn no_content() -> Result<Response<Body>, Error> {
 }
 
 /// Scans every library on a background thread (a refresh never blocks the request).
-pub fn refresh_in_background(library: Arc<MediaLibrary>) {
+pub fn refresh_in_background(server: &Server) {
+    let library: Arc<MediaLibrary> = server.library().clone();
+    let metrics = server.metrics().clone();
     std::thread::spawn(move || {
         let Ok(libs) = library.libraries() else {
             return;
         };
         for l in libs {
-            if let Err(e) = library.scan(&l.name, &ScanOptions::default()) {
+            let options = crate::metrics::scan_options(&metrics);
+            metrics
+                .scans_running
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if let Err(e) = library.scan(&l.name, &options) {
                 tracing::warn!(library = %l.name, error = %e, "refresh failed");
             }
+            metrics
+                .scans_running
+                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
         }
     });
 }
@@ -123,7 +131,7 @@ pub fn add_virtual_folder(server: &Server, ctx: &Ctx) -> Result<Response<Body>, 
         .add_library(name, kind, &paths)
         .map_err(Error::Core)?;
     if ctx.query.bool("refreshLibrary").unwrap_or(false) {
-        refresh_in_background(server.library().clone());
+        refresh_in_background(server);
     }
     no_content()
 }
@@ -176,7 +184,7 @@ pub fn virtual_folder_paths(
         .add_library(&lib.name, lib.kind, &folders)
         .map_err(Error::Core)?;
     if ctx.query.bool("refreshLibrary").unwrap_or(false) {
-        refresh_in_background(server.library().clone());
+        refresh_in_background(server);
     }
     no_content()
 }
@@ -209,7 +217,7 @@ pub fn physical_paths(server: &Server) -> Result<Response<Body>, Error> {
 
 /// `POST /Library/Refresh`: scans every library in the background.
 pub fn refresh(server: &Server) -> Result<Response<Body>, Error> {
-    refresh_in_background(server.library().clone());
+    refresh_in_background(server);
     no_content()
 }
 

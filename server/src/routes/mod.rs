@@ -96,6 +96,7 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
     let del = ctx.method == Method::DELETE;
     match segs.as_slice() {
         ["system", "ping"] if get || post => system::ping(),
+        ["metrics"] if get => system::metrics(server),
         ["system", "info", "public"] if get => system::info_public(server, ctx),
         ["system", "endpoint"] if get => system::endpoint(),
         ["getutctime"] if get => system::utc_time(),

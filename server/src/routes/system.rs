@@ -75,3 +75,18 @@ pub fn branding_css() -> Result<Response<Body>, Error> {
 pub fn quick_connect_enabled() -> Result<Response<Body>, Error> {
     json(&false)
 }
+
+/// `GET /metrics`: Prometheus text format.
+pub fn metrics(server: &Server) -> Result<Response<Body>, Error> {
+    let sessions = server
+        .sessions()
+        .list(&jellyfin_core::sessions::SessionFilter::default())
+        .len();
+    let text = server.metrics().render(sessions, server.images().stats());
+    let mut r = Response::new(crate::http::full(bytes::Bytes::from(text)));
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    Ok(r)
+}
