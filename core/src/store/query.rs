@@ -230,6 +230,34 @@ fn load_links(conn: &Connection, item: &mut ItemRecord) -> StoreResult<()> {
     load_links_many(conn, std::slice::from_mut(item))
 }
 
+/// Runs `sql` (whose first column is `item_id`, filtered by `item_id IN ({list})`) for the
+/// items of a page and hands each row, read by `read` from column 1 on, to `attach` with the
+/// index of its item.
+fn for_each_linked<T>(
+    conn: &Connection,
+    sql: &str,
+    ids: &[Value],
+    index: &std::collections::HashMap<ItemId, usize>,
+    read: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
+    mut attach: impl FnMut(usize, T),
+) -> StoreResult<()> {
+    let list = vec!["?"; ids.len()].join(", ");
+    let mut stmt = conn.prepare_cached(&sql.replace("{list}", &list))?;
+    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
+        Ok((r.get::<_, Vec<u8>>(0)?, read(r)?))
+    })?;
+    for row in rows {
+        let (id, value) = row?;
+        let at = <[u8; 16]>::try_from(id.as_slice())
+            .ok()
+            .and_then(|b| index.get(&ItemId(b)).copied());
+        if let Some(i) = at {
+            attach(i, value);
+        }
+    }
+    Ok(())
+}
+
 /// Fills the linked data of many items with one query per linked table (a page of results).
 fn load_links_many(conn: &Connection, items: &mut [ItemRecord]) -> StoreResult<()> {
     if items.is_empty() {
@@ -241,81 +269,59 @@ fn load_links_many(conn: &Connection, items: &mut [ItemRecord]) -> StoreResult<(
         .filter_map(|(i, item)| item.id.map(|id| (id, i)))
         .collect();
     let ids: Vec<Value> = index.keys().map(|id| Value::Blob(id.0.to_vec())).collect();
-    let list = vec!["?"; ids.len()].join(", ");
-    let at = |blob: Vec<u8>| -> Option<usize> {
-        <[u8; 16]>::try_from(blob.as_slice())
-            .ok()
-            .and_then(|b| index.get(&ItemId(b)).copied())
-    };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT item_id, kind, value FROM item_values WHERE item_id IN ({list}) ORDER BY item_id, kind, position"
-    ))?;
-    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
-        Ok((
-            r.get::<_, Vec<u8>>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, kind, value) = row?;
-        let Some(i) = at(id) else { continue };
-        let item = &mut items[i];
-        match kind.as_str() {
-            "Genre" => item.genres.push(value),
-            "Studio" => item.studios.push(value),
-            "Tag" => item.tags.push(value),
-            "Artist" => item.artists.push(value),
-            "AlbumArtist" => item.album_artists.push(value),
-            _ => {}
-        }
-    }
-    let mut stmt = conn.prepare_cached(&format!(
+    for_each_linked(
+        conn,
+        "SELECT item_id, kind, value FROM item_values WHERE item_id IN ({list})
+         ORDER BY item_id, kind, position",
+        &ids,
+        &index,
+        |r| Ok((r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+        |i, (kind, value)| {
+            let item = &mut items[i];
+            match kind.as_str() {
+                "Genre" => item.genres.push(value),
+                "Studio" => item.studios.push(value),
+                "Tag" => item.tags.push(value),
+                "Artist" => item.artists.push(value),
+                "AlbumArtist" => item.album_artists.push(value),
+                _ => {}
+            }
+        },
+    )?;
+    for_each_linked(
+        conn,
         "SELECT pl.item_id, p.name, pl.role, pl.kind, pl.sort_order FROM people pl
          JOIN items p ON p.id = pl.person_id WHERE pl.item_id IN ({list})
-         ORDER BY pl.item_id, pl.sort_order IS NULL, pl.sort_order, p.sort_name"
-    ))?;
-    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
-        Ok((
-            r.get::<_, Vec<u8>>(0)?,
-            PersonCredit {
+         ORDER BY pl.item_id, pl.sort_order IS NULL, pl.sort_order, p.sort_name",
+        &ids,
+        &index,
+        |r| {
+            Ok(PersonCredit {
                 name: r.get(1)?,
                 role: r.get(2)?,
                 kind: r.get(3)?,
                 sort_order: r.get(4)?,
-            },
-        ))
-    })?;
-    for row in rows {
-        let (id, p) = row?;
-        if let Some(i) = at(id) {
-            items[i].people.push(p);
-        }
-    }
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT item_id, provider, value FROM provider_ids WHERE item_id IN ({list}) ORDER BY item_id, provider"
-    ))?;
-    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
-        Ok((
-            r.get::<_, Vec<u8>>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, provider, value) = row?;
-        if let Some(i) = at(id) {
-            items[i].provider_ids.push((provider, value));
-        }
-    }
-    let mut stmt = conn.prepare_cached(&format!(
+            })
+        },
+        |i, p| items[i].people.push(p),
+    )?;
+    for_each_linked(
+        conn,
+        "SELECT item_id, provider, value FROM provider_ids WHERE item_id IN ({list})
+         ORDER BY item_id, provider",
+        &ids,
+        &index,
+        |r| Ok((r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+        |i, pair| items[i].provider_ids.push(pair),
+    )?;
+    for_each_linked(
+        conn,
         "SELECT item_id, image_type, image_index, path, width, height, blurhash, date_modified
-         FROM images WHERE item_id IN ({list}) ORDER BY item_id, image_type, image_index"
-    ))?;
-    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
-        Ok((
-            r.get::<_, Vec<u8>>(0)?,
-            ImageRecord {
+         FROM images WHERE item_id IN ({list}) ORDER BY item_id, image_type, image_index",
+        &ids,
+        &index,
+        |r| {
+            Ok(ImageRecord {
                 image_type: r.get(1)?,
                 index: r.get(2)?,
                 path: r.get(3)?,
@@ -323,63 +329,46 @@ fn load_links_many(conn: &Connection, items: &mut [ItemRecord]) -> StoreResult<(
                 height: r.get(5)?,
                 blurhash: r.get(6)?,
                 date_modified: r.get(7)?,
-            },
-        ))
-    })?;
-    for row in rows {
-        let (id, img) = row?;
-        if let Some(i) = at(id) {
-            items[i].images.push(img);
-        }
-    }
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT item_id, path FROM item_parts WHERE item_id IN ({list}) ORDER BY item_id, part_index"
-    ))?;
-    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
-        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
-    })?;
-    for row in rows {
-        let (id, path) = row?;
-        if let Some(i) = at(id) {
-            items[i].additional_parts.push(path);
-        }
-    }
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT item_id, stream_index, kind, codec, profile, level, width, height, average_frame_rate,
-            real_frame_rate, pixel_format, bit_depth, color_transfer, color_primaries,
-            color_space, dv_profile, channels, channel_layout, sample_rate, bit_rate, language,
-            title, is_default, is_forced, is_hearing_impaired, is_external, path
-         FROM media_streams WHERE item_id IN ({list}) ORDER BY item_id, stream_index"
-    ))?;
-    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
-        Ok((r.get::<_, Vec<u8>>(0)?, super::write::read_stream(r, 1)?))
-    })?;
-    for row in rows {
-        let (id, stream) = row?;
-        if let Some(i) = at(id) {
-            items[i].streams.push(stream);
-        }
-    }
-    let mut stmt = conn.prepare_cached(&format!(
+            })
+        },
+        |i, img| items[i].images.push(img),
+    )?;
+    for_each_linked(
+        conn,
+        "SELECT item_id, path FROM item_parts WHERE item_id IN ({list})
+         ORDER BY item_id, part_index",
+        &ids,
+        &index,
+        |r| r.get::<_, String>(1),
+        |i, path| items[i].additional_parts.push(path),
+    )?;
+    for_each_linked(
+        conn,
+        "SELECT item_id, stream_index, kind, codec, profile, level, width, height,
+            average_frame_rate, real_frame_rate, pixel_format, bit_depth, color_transfer,
+            color_primaries, color_space, dv_profile, channels, channel_layout, sample_rate,
+            bit_rate, language, title, is_default, is_forced, is_hearing_impaired, is_external,
+            path
+         FROM media_streams WHERE item_id IN ({list}) ORDER BY item_id, stream_index",
+        &ids,
+        &index,
+        |r| super::write::read_stream(r, 1),
+        |i, stream| items[i].streams.push(stream),
+    )?;
+    for_each_linked(
+        conn,
         "SELECT item_id, start_ticks, name FROM chapters WHERE item_id IN ({list})
-         ORDER BY item_id, chapter_index"
-    ))?;
-    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| {
-        Ok((
-            r.get::<_, Vec<u8>>(0)?,
-            ChapterRecord {
+         ORDER BY item_id, chapter_index",
+        &ids,
+        &index,
+        |r| {
+            Ok(ChapterRecord {
                 start_ticks: r.get(1)?,
                 name: r.get(2)?,
-            },
-        ))
-    })?;
-    for row in rows {
-        let (id, chapter) = row?;
-        if let Some(i) = at(id) {
-            items[i].chapters.push(chapter);
-        }
-    }
-    Ok(())
+            })
+        },
+        |i, chapter| items[i].chapters.push(chapter),
+    )
 }
 
 /// One item with everything linked to it, or `None`.

@@ -566,32 +566,3 @@ pub(crate) fn read_stream(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<
         path: r.get(at + 25)?,
     })
 }
-
-/// Loads the stored streams and chapters of an item (to reuse them when its file is unchanged).
-pub fn load_media(
-    conn: &Connection,
-    id: ItemId,
-) -> StoreResult<(Vec<StreamRecord>, Vec<ChapterRecord>)> {
-    let streams = conn
-        .prepare_cached(
-            "SELECT stream_index, kind, codec, profile, level, width, height, average_frame_rate,
-                real_frame_rate, pixel_format, bit_depth, color_transfer, color_primaries,
-                color_space, dv_profile, channels, channel_layout, sample_rate, bit_rate, language,
-                title, is_default, is_forced, is_hearing_impaired, is_external, path
-             FROM media_streams WHERE item_id = ?1 ORDER BY stream_index",
-        )?
-        .query_map([&id.0[..]], |r| read_stream(r, 0))?
-        .collect::<Result<_, _>>()?;
-    let chapters = conn
-        .prepare_cached(
-            "SELECT start_ticks, name FROM chapters WHERE item_id = ?1 ORDER BY chapter_index",
-        )?
-        .query_map([&id.0[..]], |r| {
-            Ok(ChapterRecord {
-                start_ticks: r.get(0)?,
-                name: r.get(1)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok((streams, chapters))
-}

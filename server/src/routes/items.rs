@@ -123,30 +123,38 @@ pub fn dtos(
         })
         .map_err(core)?;
     let server_id = server.id();
+    let mut loaded: HashMap<ItemId, Option<ItemRecord>> = HashMap::new();
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let Some(id) = item.id else { continue };
-        // Ancestors whose names and images are inherited: season and series, album.
-        let mut ancestors: Vec<ItemRecord> = Vec::new();
-        for a in [item.season_id, item.series_id].into_iter().flatten() {
-            if let Some(r) = lib.item(a).map_err(core)? {
-                ancestors.push(r);
-            }
-        }
+        // Ancestors whose names and images are inherited: season and series, album. Episodes
+        // of one page share them, so each is loaded once.
+        let mut wanted: Vec<ItemId> = [item.season_id, item.series_id]
+            .into_iter()
+            .flatten()
+            .collect();
         if item.kind == Some(ItemKind::Audio) {
-            if let Some(p) = item.parent_id {
-                if let Some(r) = lib.item(p).map_err(core)? {
-                    ancestors.push(r);
-                }
+            wanted.extend(item.parent_id);
+        }
+        for a in wanted
+            .iter()
+            .chain(alternate_ids.get(&id).into_iter().flatten())
+        {
+            if !loaded.contains_key(a) {
+                let record = lib.item(*a).map_err(core)?;
+                loaded.insert(*a, record);
             }
         }
-        let ancestor_refs: Vec<&ItemRecord> = ancestors.iter().collect();
-        let mut alternates: Vec<ItemRecord> = Vec::new();
-        for a in alternate_ids.get(&id).into_iter().flatten() {
-            if let Some(r) = lib.item(*a).map_err(core)? {
-                alternates.push(r);
-            }
-        }
+        let ancestor_refs: Vec<&ItemRecord> = wanted
+            .iter()
+            .filter_map(|a| loaded.get(a)?.as_ref())
+            .collect();
+        let alternates: Vec<ItemRecord> = alternate_ids
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .filter_map(|a| loaded.get(a)?.clone())
+            .collect();
         let mut ctx = DtoContext::new(&server_id, fields);
         let mut view = data
             .get(&id)
@@ -310,6 +318,18 @@ pub fn item_query(server: &Server, ctx: &Ctx, user: &User) -> Result<ItemQuery, 
     Ok(query)
 }
 
+/// Runs `query` for `user` and answers its page as a QueryResult of DTOs.
+fn page_response(
+    server: &Server,
+    ctx: &Ctx,
+    user: &User,
+    query: &ItemQuery,
+) -> Result<Response<Body>, Error> {
+    let page = server.library().query(query).map_err(core)?;
+    let dtos = dtos(server, user, &page.items, &fields_of(ctx))?;
+    result(dtos, page.total_record_count, page.start_index, ctx)
+}
+
 fn fields_of(ctx: &Ctx) -> FieldSet {
     FieldSet::parse(ctx.query.list("fields"))
 }
@@ -360,9 +380,7 @@ pub fn items(server: &Server, ctx: &Ctx, path_user: Option<&str>) -> Result<Resp
         // The root's children are the user's views.
         return views(server, ctx, path_user);
     }
-    let page = server.library().query(&query).map_err(core)?;
-    let dtos = dtos(server, &c.user, &page.items, &fields_of(ctx))?;
-    result(dtos, page.total_record_count, page.start_index, ctx)
+    page_response(server, ctx, &c.user, &query)
 }
 
 /// `GET /Items/{id}`, `/Users/{uid}/Items/{id}`: the item with all fields.
@@ -406,17 +424,13 @@ pub fn root(server: &Server, ctx: &Ctx, path_user: Option<&str>) -> Result<Respo
 pub fn seasons(server: &Server, ctx: &Ctx, series: &str) -> Result<Response<Body>, Error> {
     let c = caller(server, ctx, None)?;
     let series = visible_item(server, &c.user, item_id(series)?)?;
-    let page = server
-        .library()
-        .query(&ItemQuery {
-            parent_id: series.id,
-            include_kinds: vec![ItemKind::Season],
-            sort: vec![(SortBy::IndexNumber, SortOrder::Ascending)],
-            ..ItemQuery::default()
-        })
-        .map_err(core)?;
-    let dtos = dtos(server, &c.user, &page.items, &fields_of(ctx))?;
-    result(dtos, page.total_record_count, 0, ctx)
+    let query = ItemQuery {
+        parent_id: series.id,
+        include_kinds: vec![ItemKind::Season],
+        sort: vec![(SortBy::IndexNumber, SortOrder::Ascending)],
+        ..ItemQuery::default()
+    };
+    page_response(server, ctx, &c.user, &query)
 }
 
 /// `GET /Shows/{id}/Episodes` (`seasonId`/`season`, `startItemId`, paging).
@@ -539,20 +553,16 @@ pub fn similar(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Body>, E
     if item.genres.is_empty() {
         return result(Vec::new(), 0, 0, ctx);
     }
-    let page = server
-        .library()
-        .query(&ItemQuery {
-            include_kinds: item.kind.into_iter().collect(),
-            genres: item.genres.clone(),
-            exclude_ids: item.id.into_iter().collect(),
-            visible_libraries: visible(&c.user),
-            sort: vec![(SortBy::CommunityRating, SortOrder::Descending)],
-            limit: Some(ctx.query.int("limit").unwrap_or(12).clamp(0, 100) as usize),
-            ..ItemQuery::default()
-        })
-        .map_err(core)?;
-    let dtos = dtos(server, &c.user, &page.items, &fields_of(ctx))?;
-    result(dtos, page.total_record_count, 0, ctx)
+    let query = ItemQuery {
+        include_kinds: item.kind.into_iter().collect(),
+        genres: item.genres.clone(),
+        exclude_ids: item.id.into_iter().collect(),
+        visible_libraries: visible(&c.user),
+        sort: vec![(SortBy::CommunityRating, SortOrder::Descending)],
+        limit: Some(ctx.query.int("limit").unwrap_or(12).clamp(0, 100) as usize),
+        ..ItemQuery::default()
+    };
+    page_response(server, ctx, &c.user, &query)
 }
 
 /// `GET /UserItems/Resume`, `/Users/{uid}/Items/Resume`.
@@ -735,9 +745,7 @@ pub fn by_name(server: &Server, ctx: &Ctx, kind: ItemKind) -> Result<Response<Bo
     if query.ids.is_empty() {
         return result(Vec::new(), 0, query.start_index, ctx);
     }
-    let page = server.library().query(&query).map_err(core)?;
-    let dtos = dtos(server, &c.user, &page.items, &fields_of(ctx))?;
-    result(dtos, page.total_record_count, page.start_index, ctx)
+    page_response(server, ctx, &c.user, &query)
 }
 
 /// `GET /Genres/{name}`, `/Persons/{name}`, `/Studios/{name}`, `/Artists/{name}`.
