@@ -27,6 +27,12 @@ pub enum Error {
     /// A user data operation failed.
     #[error(transparent)]
     UserData(#[from] crate::userdata::UserDataError),
+    /// A library operation was refused.
+    #[error(transparent)]
+    Library(#[from] crate::library::LibraryError),
+    /// A scheduled task operation was refused.
+    #[error(transparent)]
+    Task(#[from] crate::tasks::TaskError),
     /// Watching library folders failed.
     #[error("cannot watch library folders: {0}")]
     Watch(#[source] notify_debouncer_mini::notify::Error),

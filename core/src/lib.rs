@@ -19,22 +19,37 @@
 //! - [`userdata`]: per-user item data (played, position, favorites, ratings) and resume rules.
 //! - [`settings`]: the server configuration, stored whole as JSON.
 //! - [`sessions`]: live client sessions (capabilities, now playing), the bus to their sockets.
+//! - [`subtitles`]: subtitle formats (SubRip, WebVTT, ASS): parse, convert, extract embedded
+//!   text streams through libav, with a disk cache.
+//! - [`ratings`]: parental ratings: rating systems, scores, a user's parental control.
+//! - [`localization`]: the cultures, countries and interface languages a server offers.
+//! - [`activity`]: the activity log (logins, user changes, sessions, playback, failed tasks).
+//! - [`tasks`]: scheduled tasks (library scan, cleanups): state, progress, results, triggers.
+//! - [`logs`]: the server's log files (listing, reading by plain name, pruning).
+//! - [`host`]: the host's file system for administrators (directory browser, drives, space).
 
 #![warn(missing_docs)]
 
+pub mod activity;
 pub mod auth;
 pub mod error;
+pub mod host;
 pub mod identity;
 pub mod images;
 pub mod library;
+pub mod localization;
+pub mod logs;
 pub mod naming;
 pub mod nfo;
 pub mod playback;
 pub mod probe;
+pub mod ratings;
 pub mod scan;
 pub mod sessions;
 pub mod settings;
 pub mod store;
+pub mod subtitles;
+pub mod tasks;
 pub mod userdata;
 
 pub use error::{Error, Result};

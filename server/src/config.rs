@@ -15,13 +15,18 @@ pub struct ServerConfig {
     pub server_name: String,
     /// Media folders given on the command line.
     pub media_dirs: Vec<PathBuf>,
+    /// Where the binary writes its log files and `/System/Logs` lists them (default
+    /// `<data_dir>/log`).
+    pub log_dir: PathBuf,
 }
 
 impl ServerConfig {
     /// A configuration with defaults for everything but the data directory.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        let data_dir: PathBuf = data_dir.into();
         Self {
-            data_dir: data_dir.into(),
+            log_dir: data_dir.join("log"),
+            data_dir,
             bind: SocketAddr::from(([0, 0, 0, 0], 8096)),
             server_name: default_server_name(),
             media_dirs: Vec::new(),

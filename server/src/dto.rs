@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+pub mod fragments;
 pub mod item;
 pub mod media;
 

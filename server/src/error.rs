@@ -1,6 +1,7 @@
 //! Errors of the server crate and the one table mapping errors to HTTP status codes.
 
 use hyper::StatusCode;
+use jellyfin_core::subtitles::SubtitleError;
 
 /// Errors raised while handling a request or running the server.
 #[derive(Debug, thiserror::Error)]
@@ -24,9 +25,15 @@ pub enum Error {
     /// The request is malformed.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The request conflicts with what exists (a library name taken).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// An error from the core library.
     #[error(transparent)]
     Core(#[from] jellyfin_core::Error),
+    /// A subtitle could not be produced.
+    #[error(transparent)]
+    Subtitle(#[from] jellyfin_core::subtitles::SubtitleError),
     /// An I/O error in the server itself (binding, accepting).
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
@@ -42,6 +49,18 @@ impl Error {
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            // No such stream or file: 404; a picture or unreadable codec asked for as text: 400
+            // (Jellyfin's ArgumentException); a failure to read the media: 500.
+            Error::Subtitle(e) => match e {
+                SubtitleError::NoSuchStream { .. }
+                | SubtitleError::Missing { .. }
+                | SubtitleError::StreamMismatch { .. } => StatusCode::NOT_FOUND,
+                SubtitleError::NotText { .. } | SubtitleError::UnsupportedCodec { .. } => {
+                    StatusCode::BAD_REQUEST
+                }
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
             Error::Core(_) | Error::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

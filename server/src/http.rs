@@ -36,6 +36,9 @@ pub struct Server {
     images: Arc<ImageCache>,
     sessions: Arc<jellyfin_core::sessions::SessionManager>,
     metrics: Arc<crate::metrics::Metrics>,
+    fragments: crate::dto::fragments::Fragments,
+    tasks: Arc<jellyfin_core::tasks::TaskManager>,
+    shutdown: Arc<tokio::sync::Notify>,
 }
 
 impl Server {
@@ -44,6 +47,13 @@ impl Server {
     pub fn open(config: ServerConfig) -> Result<Self, Error> {
         let identity = ServerIdentity::load_or_create(&config.data_dir)?;
         let library = Arc::new(MediaLibrary::open(LibraryConfig::new(&config.data_dir))?);
+        let tasks = Arc::new(jellyfin_core::tasks::TaskManager::new(
+            library.clone(),
+            jellyfin_core::tasks::TaskEnv {
+                data_dir: config.data_dir.clone(),
+                log_dir: Some(config.log_dir.clone()),
+            },
+        ));
         let images = ImageCache::new(
             config.data_dir.join("cache").join("images"),
             IMAGE_CACHE_BYTES,
@@ -56,7 +66,39 @@ impl Server {
             images: Arc::new(images),
             sessions: Arc::new(jellyfin_core::sessions::SessionManager::default()),
             metrics: Arc::new(crate::metrics::Metrics::default()),
-        })
+            fragments: crate::dto::fragments::Fragments::new(ITEM_FRAGMENT_BYTES),
+            tasks,
+            shutdown: Arc::new(tokio::sync::Notify::new()),
+        }
+        .wired())
+    }
+
+    /// Connects the core's observers to this server: session events and failed tasks into the
+    /// activity log, scans into the metrics and `LibraryChanged` messages.
+    fn wired(self) -> Self {
+        self.sessions
+            .observe(jellyfin_core::activity::SessionLogger::new(self.library.clone()).observer());
+        self.library.on_scan(crate::ws::scan_listener(
+            self.sessions.clone(),
+            self.metrics.clone(),
+        ));
+        self
+    }
+
+    /// The scheduled tasks (library scan, cleanups) and their state.
+    pub fn tasks(&self) -> &Arc<jellyfin_core::tasks::TaskManager> {
+        &self.tasks
+    }
+
+    /// Asks [`serve`] to stop (what `/System/Shutdown` and `/System/Restart` do): it stops
+    /// accepting, cancels running tasks and waits for open connections.
+    pub fn request_shutdown(&self) {
+        self.shutdown.notify_one();
+    }
+
+    /// Serialized item DTOs without user data, reused across requests.
+    pub fn fragments(&self) -> &crate::dto::fragments::Fragments {
+        &self.fragments
     }
 
     /// Request, session, scan and cache metrics.
@@ -154,6 +196,9 @@ impl std::fmt::Debug for Server {
 
 /// Bound of the resized-image cache on disk.
 pub const IMAGE_CACHE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Memory for serialized item DTOs kept between requests (about 32,000 items).
+pub const ITEM_FRAGMENT_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Largest request body accepted (a DeviceProfile is the largest thing clients send).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -257,12 +302,17 @@ async fn gzip_if_accepted(headers: &hyper::HeaderMap, response: Response<Body>) 
 /// A JSON response (`application/json; charset=utf-8`).
 pub fn json<T: serde::Serialize>(value: &T) -> Result<Response<Body>, Error> {
     let body = serde_json::to_vec(value).map_err(|e| Error::BadRequest(e.to_string()))?;
+    Ok(json_bytes(body))
+}
+
+/// A JSON response of already serialized bytes.
+pub fn json_bytes(body: Vec<u8>) -> Response<Body> {
     let mut r = Response::new(full(Bytes::from(body)));
     r.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
-    Ok(r)
+    r
 }
 
 /// An empty response with a status (204 for void POSTs).
@@ -311,6 +361,21 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), Error> {
     let graceful = GracefulShutdown::new();
+    let stop_requested = server.shutdown.clone();
+    // Scheduled tasks whose triggers fire start from here (checked every minute).
+    let scheduler = {
+        let tasks = server.tasks.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                for kind in tasks.run_due(std::time::SystemTime::now()) {
+                    tracing::info!(task = kind.key(), "scheduled task triggered");
+                }
+            }
+        })
+    };
     let mut builder = auto::Builder::new(TokioExecutor::new());
     // Slow or stalled clients cannot hold a connection by dribbling headers.
     builder
@@ -352,8 +417,14 @@ pub async fn serve(
                 });
             }
             () = &mut shutdown => break,
+            () = stop_requested.notified() => {
+                tracing::info!("shutdown requested by an administrator");
+                break;
+            }
         }
     }
+    scheduler.abort();
+    server.tasks.cancel_all();
     drop(listener);
     tracing::info!("shutting down: waiting for open connections");
     graceful.shutdown().await;

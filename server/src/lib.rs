@@ -13,6 +13,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod http;
+pub mod logfile;
 pub mod metrics;
 pub mod request;
 pub mod routes;

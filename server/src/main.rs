@@ -110,17 +110,36 @@ fn read_file_config(path: &std::path::Path, required: bool) -> anyhow::Result<Fi
     }
 }
 
-fn init_logging(format: Option<&str>) -> anyhow::Result<()> {
+/// Logs to standard output (`human` or `json`) and, when serving, also to daily files in the
+/// log directory (human format, what `/System/Logs` lists).
+fn init_logging(format: Option<&str>, log_dir: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    match format.unwrap_or("human") {
-        "json" => tracing_subscriber::fmt()
-            .json()
-            .with_env_filter(filter)
-            .init(),
-        "human" => tracing_subscriber::fmt().with_env_filter(filter).init(),
+    let stdout = match format.unwrap_or("human") {
+        "json" => tracing_subscriber::fmt::layer().json().boxed(),
+        "human" => tracing_subscriber::fmt::layer().boxed(),
         other => anyhow::bail!("unknown log format {other:?} (human or json)"),
-    }
+    };
+    let files = match log_dir {
+        Some(dir) => {
+            let files = jellyfin_server::logfile::DailyLogFiles::new(dir)
+                .with_context(|| format!("creating the log directory {}", dir.display()))?;
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(false)
+                    .with_writer(files),
+            )
+        }
+        None => None,
+    };
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(stdout)
+        .with(files)
+        .init();
     Ok(())
 }
 
@@ -153,7 +172,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     jellyfin_core::probe::quiet_libav_logs();
     if let Some(Command::Scan(args)) = cli.command {
-        init_logging(None)?;
+        init_logging(None, None)?;
         return scan::run(
             args.data_dir.map_or_else(default_data_dir, Ok)?,
             &args.libraries,
@@ -172,7 +191,6 @@ fn main() -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| data_dir_hint.join("jellyfin.toml"));
     let file = read_file_config(&file_path, explicit_config)?;
-    init_logging(cli.log_format.as_deref().or(file.log_format.as_deref()))?;
     let data_dir = cli
         .data_dir
         .clone()
@@ -180,6 +198,10 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(data_dir_hint);
     let data_dir = std::path::absolute(&data_dir).unwrap_or(data_dir);
     let mut config = ServerConfig::new(data_dir);
+    init_logging(
+        cli.log_format.as_deref().or(file.log_format.as_deref()),
+        Some(&config.log_dir),
+    )?;
     let bind = cli.bind.or(file.bind).unwrap_or(IpAddr::from([0, 0, 0, 0]));
     config.bind = SocketAddr::new(bind, cli.port.or(file.port).unwrap_or(8096));
     if let Some(name) = cli.server_name.clone().or(file.server_name.clone()) {
@@ -230,8 +252,7 @@ fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|| "Media".to_owned());
             specs.push(format!("{name}:mixed:{}", m.display()));
         }
-        let _watchers =
-            scan::start_background(server.library().clone(), server.metrics().clone(), &specs)?;
+        let _watchers = scan::start_background(&server, &specs)?;
         let listener = tokio::net::TcpListener::bind(bind)
             .await
             .with_context(|| format!("binding {bind}"))?;

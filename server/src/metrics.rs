@@ -93,7 +93,12 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition.
-    pub fn render(&self, sessions_active: usize, image_cache: (u64, u64)) -> String {
+    pub fn render(
+        &self,
+        sessions_active: usize,
+        image_cache: (u64, u64),
+        item_dto_cache: (u64, u64),
+    ) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -156,33 +161,44 @@ impl Metrics {
             "jellyfin_scan_files_probed_total {}",
             self.scan_files_probed.load(Ordering::Relaxed)
         );
-        let (hits, misses) = image_cache;
-        let _ = writeln!(
-            out,
-            "# HELP jellyfin_image_cache_requests_total Image requests by cache outcome."
+        cache_counters(&mut out, "image_cache", "Image requests", image_cache);
+        cache_counters(
+            &mut out,
+            "item_dto_cache",
+            "Item DTOs in pages of items",
+            item_dto_cache,
         );
-        let _ = writeln!(out, "# TYPE jellyfin_image_cache_requests_total counter");
-        let _ = writeln!(
-            out,
-            "jellyfin_image_cache_requests_total{{outcome=\"hit\"}} {hits}"
-        );
-        let _ = writeln!(
-            out,
-            "jellyfin_image_cache_requests_total{{outcome=\"miss\"}} {misses}"
-        );
-        let ratio = if hits + misses > 0 {
-            hits as f64 / (hits + misses) as f64
-        } else {
-            0.0
-        };
-        let _ = writeln!(
-            out,
-            "# HELP jellyfin_image_cache_hit_ratio Share of image requests served from the cache."
-        );
-        let _ = writeln!(out, "# TYPE jellyfin_image_cache_hit_ratio gauge");
-        let _ = writeln!(out, "jellyfin_image_cache_hit_ratio {ratio}");
         out
     }
+}
+
+/// The request counter by outcome and the hit ratio of the cache `name`.
+fn cache_counters(out: &mut String, name: &str, what: &str, (hits, misses): (u64, u64)) {
+    let _ = writeln!(
+        out,
+        "# HELP jellyfin_{name}_requests_total {what} by cache outcome."
+    );
+    let _ = writeln!(out, "# TYPE jellyfin_{name}_requests_total counter");
+    let _ = writeln!(
+        out,
+        "jellyfin_{name}_requests_total{{outcome=\"hit\"}} {hits}"
+    );
+    let _ = writeln!(
+        out,
+        "jellyfin_{name}_requests_total{{outcome=\"miss\"}} {misses}"
+    );
+    let ratio = if hits + misses > 0 {
+        hits as f64 / (hits + misses) as f64
+    } else {
+        0.0
+    };
+    let _ = writeln!(
+        out,
+        "# HELP jellyfin_{name}_hit_ratio Share of {} served from the cache.",
+        what.to_lowercase()
+    );
+    let _ = writeln!(out, "# TYPE jellyfin_{name}_hit_ratio gauge");
+    let _ = writeln!(out, "jellyfin_{name}_hit_ratio {ratio}");
 }
 
 /// Scan options whose progress events count probed files into `metrics`.
@@ -236,12 +252,14 @@ mod tests {
         for i in 0..MAX_ROUTES + 10 {
             m.observe("GET", format!("/r{i}"), 200, Duration::from_millis(1));
         }
-        let text = m.render(2, (3, 1));
+        let text = m.render(2, (3, 1), (5, 0));
         assert!(text.contains("jellyfin_http_request_duration_seconds_count{method=\"GET\",route=\"/items\",status=\"200\"} 2"));
         assert!(text.contains("route=\"/items\",status=\"200\",le=\"0.005\"} 1"));
         assert!(text.contains("route=\"/items\",status=\"200\",le=\"0.05\"} 2"));
         assert!(text.contains("route=\"other\""));
         assert!(text.contains("jellyfin_sessions_active 2"));
         assert!(text.contains("jellyfin_image_cache_hit_ratio 0.75"));
+        assert!(text.contains("jellyfin_item_dto_cache_requests_total{outcome=\"hit\"} 5"));
+        assert!(text.contains("jellyfin_item_dto_cache_hit_ratio 1"));
     }
 }

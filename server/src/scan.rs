@@ -43,43 +43,23 @@ fn parse_specs(specs: &[String]) -> anyhow::Result<Vec<(String, LibraryKind, Vec
     Ok(out)
 }
 
-/// Adds the libraries, scans them on a background thread and watches them; the returned
+/// Adds the libraries, watches them, and scans every library in the background through the
+/// server's `RefreshLibrary` task (its progress shows in `/ScheduledTasks`); the returned
 /// watchers stop watching when dropped.
 pub fn start_background(
-    library: Arc<MediaLibrary>,
-    metrics: Arc<jellyfin_server::metrics::Metrics>,
+    server: &jellyfin_server::Server,
     specs: &[String],
 ) -> anyhow::Result<Vec<jellyfin_core::library::LibraryWatcher>> {
     let libraries = parse_specs(specs)?;
+    let library: &Arc<MediaLibrary> = server.library();
     let mut watchers = Vec::new();
-    let mut names = Vec::new();
     for (name, kind, folders) in libraries {
         library.add_library(&name, kind, &folders)?;
         watchers.push(library.watch(&name, std::time::Duration::from_secs(2))?);
-        names.push(name);
     }
-    std::thread::spawn(move || {
-        for name in names {
-            let options = jellyfin_server::metrics::scan_options(&metrics);
-            metrics
-                .scans_running
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let outcome = library.scan(&name, &options);
-            metrics
-                .scans_running
-                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-            match outcome {
-                Ok(s) => tracing::info!(
-                    library = %name,
-                    items = s.items_by_kind.values().sum::<usize>(),
-                    probe_errors = s.probe_errors,
-                    seconds = s.elapsed.as_secs_f64(),
-                    "library scanned"
-                ),
-                Err(e) => tracing::error!(library = %name, error = %e, "library scan failed"),
-            }
-        }
-    });
+    server
+        .tasks()
+        .start(jellyfin_core::tasks::TaskKind::RefreshLibrary);
     Ok(watchers)
 }
 

@@ -8,8 +8,11 @@
 //!   a periodic check re-sends `ForceKeepAlive` to a socket idle too long and closes one idle
 //!   longer ([`WsConfig`]).
 //! - `SessionsStart`/`SessionsStop` (`Data: "initialDelayMs,intervalMs"`) push `Sessions`
-//!   periodically; `ScheduledTasksInfoStart`/`Stop` push `ScheduledTasksInfo` (`[]`);
-//!   `ActivityLogEntryStart`/`Stop` are accepted (nothing to push).
+//!   periodically; `ScheduledTasksInfoStart`/`Stop` push `ScheduledTasksInfo` (the scheduled
+//!   tasks with their state and progress); `ActivityLogEntryStart`/`Stop` push `ActivityLogEntry`
+//!   (the new activity log entries) when entries were added.
+//! - After a scan that added, changed or removed items, every socket gets `LibraryChanged`
+//!   ([`scan_listener`]).
 //! - Every message written gets a fresh `MessageId` (32 hex digits): clients drop repeats.
 //!
 //! Also here: the `SessionInfoDto` of a core session ([`session_info_dto`]) and the parsers of
@@ -245,7 +248,18 @@ enum Event {
     Check,
     PushSessions,
     PushTasks,
+    PushActivity,
     Outbound(Option<OutboundMessage>),
+}
+
+/// The periodic pushes a client subscribed to.
+#[derive(Default)]
+struct Pushes {
+    sessions: Option<Interval>,
+    tasks: Option<Interval>,
+    activity: Option<Interval>,
+    /// The newest activity entry the client has been told of.
+    activity_seen: i64,
 }
 
 async fn tick(interval: &mut Option<Interval>) {
@@ -300,14 +314,14 @@ impl Socket {
             self.config.check_interval,
         );
         check.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let mut sessions_push: Option<Interval> = None;
-        let mut tasks_push: Option<Interval> = None;
+        let mut pushes = Pushes::default();
         loop {
             let event = tokio::select! {
                 m = ws.next() => Event::Inbound(m),
                 _ = check.tick() => Event::Check,
-                () = tick(&mut sessions_push) => Event::PushSessions,
-                () = tick(&mut tasks_push) => Event::PushTasks,
+                () = tick(&mut pushes.sessions) => Event::PushSessions,
+                () = tick(&mut pushes.tasks) => Event::PushTasks,
+                () = tick(&mut pushes.activity) => Event::PushActivity,
                 m = outbound(self.subscription.as_ref()) => Event::Outbound(m),
             };
             let ok = match event {
@@ -315,15 +329,9 @@ impl Socket {
                 Event::Inbound(Some(Ok(frame))) => {
                     last_seen = Instant::now();
                     match frame {
-                        Message::Text(t) => {
-                            self.on_text(&mut ws, t.as_str(), &mut sessions_push, &mut tasks_push)
-                                .await
-                        }
+                        Message::Text(t) => self.on_text(&mut ws, t.as_str(), &mut pushes).await,
                         Message::Binary(b) => match std::str::from_utf8(&b) {
-                            Ok(t) => {
-                                self.on_text(&mut ws, t, &mut sessions_push, &mut tasks_push)
-                                    .await
-                            }
+                            Ok(t) => self.on_text(&mut ws, t, &mut pushes).await,
                             Err(_) => true,
                         },
                         // tungstenite queues the pong; flush it now.
@@ -356,12 +364,20 @@ impl Socket {
                         .await
                 }
                 Event::PushTasks => {
+                    let list = crate::routes::tasks::task_list(&self.server).unwrap_or_default();
                     self.send(
                         &mut ws,
-                        &OutboundMessage::new("ScheduledTasksInfo", json!([])),
+                        &OutboundMessage::new("ScheduledTasksInfo", Value::Array(list)),
                     )
                     .await
                 }
+                Event::PushActivity => match self.new_activity(&mut pushes.activity_seen) {
+                    Some(entries) => {
+                        self.send(&mut ws, &OutboundMessage::new("ActivityLogEntry", entries))
+                            .await
+                    }
+                    None => true,
+                },
                 Event::Outbound(Some(m)) => self.send(&mut ws, &m).await,
                 Event::Outbound(None) => {
                     // The session was removed (logout, device deleted).
@@ -383,13 +399,7 @@ impl Socket {
     }
 
     /// Handles a client message; `false` when the socket failed.
-    async fn on_text(
-        &self,
-        ws: &mut Ws,
-        text: &str,
-        sessions_push: &mut Option<Interval>,
-        tasks_push: &mut Option<Interval>,
-    ) -> bool {
+    async fn on_text(&self, ws: &mut Ws, text: &str, pushes: &mut Pushes) -> bool {
         let Ok(v) = serde_json::from_str::<Value>(text) else {
             tracing::debug!("WebSocket: ignoring a message that is not JSON");
             return true;
@@ -405,15 +415,48 @@ impl Socket {
                     .send(ws, &OutboundMessage::new("KeepAlive", Value::Null))
                     .await
             }
-            "sessionsstart" => *sessions_push = Some(push_interval(data, min)),
-            "sessionsstop" => *sessions_push = None,
-            "scheduledtasksinfostart" => *tasks_push = Some(push_interval(data, min)),
-            "scheduledtasksinfostop" => *tasks_push = None,
-            // No activity log yet: nothing to push.
-            "activitylogentrystart" | "activitylogentrystop" => {}
+            "sessionsstart" => pushes.sessions = Some(push_interval(data, min)),
+            "sessionsstop" => pushes.sessions = None,
+            "scheduledtasksinfostart" => pushes.tasks = Some(push_interval(data, min)),
+            "scheduledtasksinfostop" => pushes.tasks = None,
+            "activitylogentrystart" => {
+                // Entries from now on: remember the newest one.
+                pushes.activity_seen = self.newest_activity().unwrap_or(0);
+                pushes.activity = Some(push_interval(data, min));
+            }
+            "activitylogentrystop" => pushes.activity = None,
             other => tracing::debug!(message_type = other, "WebSocket: unhandled message"),
         }
         true
+    }
+
+    fn newest_activity(&self) -> Option<i64> {
+        let query = jellyfin_core::activity::EntryQuery {
+            limit: Some(1),
+            ..Default::default()
+        };
+        let (entries, _) = self.server.library().activity().entries(&query).ok()?;
+        entries.first().map(|e| e.id)
+    }
+
+    /// `[ActivityLogEntry]` of the entries newer than `seen` (at most 50), advancing `seen`;
+    /// `None` when there are none, or for a caller who may not read the log.
+    fn new_activity(&self, seen: &mut i64) -> Option<Value> {
+        if !self.auth.is_admin() {
+            return None;
+        }
+        let query = jellyfin_core::activity::EntryQuery {
+            limit: Some(50),
+            ..Default::default()
+        };
+        let (entries, _) = self.server.library().activity().entries(&query).ok()?;
+        let fresh: Vec<Value> = entries
+            .iter()
+            .filter(|e| e.id > *seen)
+            .map(crate::routes::operations::activity_entry_dto)
+            .collect();
+        *seen = entries.first().map_or(*seen, |e| e.id.max(*seen));
+        (!fresh.is_empty()).then_some(Value::Array(fresh))
     }
 
     /// `[SessionInfoDto]` of the sessions the caller may see (all of them for an administrator).
@@ -427,6 +470,77 @@ impl Socket {
                 .collect(),
         )
     }
+}
+
+// ------------------------------------------------------------------ scans
+
+/// `LibraryChanged` for a scan of `library` that changed items (`LibraryUpdateInfo`, ids in N
+/// format; the scan summary lists at most a thousand ids per change).
+pub fn library_changed_message(
+    library: &jellyfin_core::store::LibraryRecord,
+    summary: &jellyfin_core::scan::ScanSummary,
+) -> OutboundMessage {
+    let ids = |list: &[ItemId]| list.iter().map(ItemId::to_n).collect::<Vec<_>>();
+    let lib = library.id.to_n();
+    let folder_if = |yes: bool| if yes { vec![lib.clone()] } else { Vec::new() };
+    OutboundMessage::new(
+        "LibraryChanged",
+        json!({
+            "FoldersAddedTo": folder_if(!summary.added_ids.is_empty()),
+            "FoldersRemovedFrom": folder_if(!summary.removed_ids.is_empty()),
+            "ItemsAdded": ids(&summary.added_ids),
+            "ItemsRemoved": ids(&summary.removed_ids),
+            "ItemsUpdated": ids(&summary.updated_ids),
+            "CollectionFolders": [lib],
+            "IsEmpty": !summary.changed_items(),
+        }),
+    )
+}
+
+/// The server's listener of every scan: counts running scans and probed files into the
+/// metrics, logs the outcome, and tells every socket `LibraryChanged` after a scan that changed
+/// items.
+pub fn scan_listener(
+    sessions: Arc<SessionManager>,
+    metrics: Arc<crate::metrics::Metrics>,
+) -> jellyfin_core::scan::ScanListener {
+    use jellyfin_core::scan::{ScanEvent, ScanNotice};
+    use std::sync::atomic::Ordering;
+    Arc::new(move |notice: &ScanNotice<'_>| match notice {
+        ScanNotice::Started { .. } => {
+            metrics.scans_running.fetch_add(1, Ordering::Relaxed);
+        }
+        ScanNotice::Progress {
+            event: ScanEvent::Probed { .. },
+            ..
+        } => {
+            metrics.scan_files_probed.fetch_add(1, Ordering::Relaxed);
+        }
+        ScanNotice::Finished { library, outcome } => {
+            metrics.scans_running.fetch_sub(1, Ordering::Relaxed);
+            match outcome {
+                Ok(summary) => {
+                    tracing::info!(
+                        library = %library.name,
+                        items = summary.items_by_kind.values().sum::<usize>(),
+                        added = summary.added,
+                        updated = summary.updated,
+                        removed = summary.removed,
+                        probe_errors = summary.probe_errors,
+                        seconds = summary.elapsed.as_secs_f64(),
+                        "library scanned"
+                    );
+                    if summary.changed_items() {
+                        sessions.broadcast(library_changed_message(library, summary));
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(library = %library.name, error = %e, "library scan failed")
+                }
+            }
+        }
+        _ => {}
+    })
 }
 
 // ------------------------------------------------------------------ SessionInfoDto
@@ -543,6 +657,12 @@ pub fn session_info_dto(server: &Server, s: &Session) -> Value {
             .into(),
     );
     insert_some(&mut o, "UserName", s.user_name.clone());
+    insert_some(
+        &mut o,
+        "UserPrimaryImageTag",
+        s.user_id
+            .and_then(|u| crate::routes::users::avatar_tag(server, u)),
+    );
     o.insert("Client".into(), s.client.clone().into());
     o.insert(
         "LastActivityDate".into(),
@@ -1030,7 +1150,13 @@ mod tests {
         .await;
         let v = next_json(&mut ws).await;
         assert_eq!(v["MessageType"], "ScheduledTasksInfo");
-        assert_eq!(v["Data"], json!([]));
+        let tasks = v["Data"].as_array().expect("a list of tasks");
+        let scan = tasks
+            .iter()
+            .find(|t| t["Key"] == "RefreshLibrary")
+            .expect("the library scan task");
+        assert_eq!(scan["State"], "Idle");
+        assert_eq!(scan["IsHidden"], false);
     }
 
     #[tokio::test]

@@ -8,6 +8,12 @@ use std::time::{Duration, Instant};
 
 use jellyfin_server::{serve, Server, ServerConfig};
 
+#[path = "integration/user_routes.rs"]
+mod user_routes;
+
+#[path = "integration/item_pages.rs"]
+mod item_pages;
+
 /// A minimal HTTP/1.1 exchange: returns (status, headers, body).
 fn http(addr: SocketAddr, method: &str, path: &str) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).unwrap();
@@ -498,4 +504,828 @@ fn config_file_flags_and_json_logs() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+// ------------------------------------------------------------------ operations (SURFACE.md §5)
+
+/// An HTTP/1.1 exchange with a token and an optional JSON body: (status, content type, body).
+fn call(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&serde_json::Value>,
+) -> (u16, String, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nX-Emby-Token: {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let content_type = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-type: "))
+        .unwrap_or("")
+        .to_owned();
+    (status, content_type, body.to_owned())
+}
+
+fn call_json(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&serde_json::Value>,
+) -> serde_json::Value {
+    let (status, _, text) = call(addr, method, path, token, body);
+    assert_eq!(status, 200, "{method} {path}: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"))
+}
+
+/// Replaces values that change from run to run (dates, ids, paths, sizes) with placeholders,
+/// keeping the shape for snapshots.
+fn mask(v: &mut serde_json::Value, keys: &[&str]) {
+    match v {
+        serde_json::Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                if keys.contains(&k.as_str()) && !x.is_null() {
+                    *x = serde_json::Value::from(format!("<{k}>"));
+                } else {
+                    mask(x, keys);
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| mask(x, keys)),
+        _ => {}
+    }
+}
+
+/// An administrator's token on a fresh data directory (the login is an activity entry).
+fn admin_token(data: &std::path::Path) -> String {
+    use jellyfin_core::auth::DeviceInfo;
+    let server = Server::open(ServerConfig::new(data)).unwrap();
+    let auth = server.library().auth();
+    auth.ensure_admin("admin", "pw").unwrap();
+    auth.authenticate_by_name(
+        "admin",
+        "pw",
+        &DeviceInfo::new("ops", "Ops Box", "ops-test", "1"),
+    )
+    .unwrap()
+    .token
+}
+
+#[test]
+fn activity_log_lists_logins_and_user_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = admin_token(dir.path());
+    let s = start(dir.path());
+    // A failed login and a new user are recorded too.
+    let mut req = TcpStream::connect(s.addr).unwrap();
+    let login = r#"{"Username":"admin","Pw":"wrong"}"#;
+    write!(
+        req,
+        "POST /Users/AuthenticateByName HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: MediaBrowser Client=\"c\", Device=\"d\", DeviceId=\"i\", Version=\"1\"\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{login}",
+        login.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    req.read_to_string(&mut out).unwrap();
+    assert!(out.starts_with("HTTP/1.1 401"), "{out}");
+    call_json(
+        s.addr,
+        "POST",
+        "/Users/New",
+        &token,
+        Some(&serde_json::json!({"Name": "viewer", "Password": "x"})),
+    );
+    let page = call_json(s.addr, "GET", "/System/ActivityLog/Entries", &token, None);
+    let types: Vec<&str> = page["Items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["Type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "UserCreated",
+            "SessionStarted",
+            "AuthenticationFailed",
+            "AuthenticationSucceeded",
+            "UserCreated"
+        ],
+        "{page}"
+    );
+    assert_eq!(page["TotalRecordCount"], 5);
+    // Paging, the user filter, and dates in Jellyfin's format.
+    let paged = call_json(
+        s.addr,
+        "GET",
+        "/System/ActivityLog/Entries?startIndex=1&limit=2&hasUserId=true",
+        &token,
+        None,
+    );
+    assert_eq!(paged["StartIndex"], 1);
+    assert_eq!(paged["TotalRecordCount"], 4);
+    assert_eq!(paged["Items"].as_array().unwrap().len(), 2);
+    let failed = &page["Items"][2];
+    assert_eq!(failed["Severity"], "Error");
+    assert_eq!(failed["UserId"], "00000000000000000000000000000000");
+    let date = failed["Date"].as_str().unwrap();
+    assert!(date.ends_with('Z') && date.len() == 28, "{date}");
+    let future = call_json(
+        s.addr,
+        "GET",
+        "/System/ActivityLog/Entries?minDate=2999-01-01T00:00:00.000Z",
+        &token,
+        None,
+    );
+    assert_eq!(future["TotalRecordCount"], 0);
+    let (status, _, _) = call(
+        s.addr,
+        "GET",
+        "/System/ActivityLog/Entries?minDate=soon",
+        &token,
+        None,
+    );
+    assert_eq!(status, 400);
+    let mut shape = page["Items"][3].clone();
+    mask(&mut shape, &["Id", "Date", "UserId"]);
+    insta::assert_json_snapshot!("activity_log_entry", shape);
+}
+
+#[test]
+fn log_files_list_read_and_refuse_traversal() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = admin_token(dir.path());
+    let log_dir = dir.path().join("log");
+    std::fs::create_dir_all(&log_dir).unwrap();
+    std::fs::write(log_dir.join("log_20240501.log"), "line one\nline two\n").unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "secret").unwrap();
+    let s = start(dir.path());
+    let list = call_json(s.addr, "GET", "/System/Logs", &token, None);
+    let entry = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["Name"] == "log_20240501.log")
+        .expect("the log file is listed");
+    assert_eq!(entry["Size"], 18);
+    let mut shape = entry.clone();
+    mask(&mut shape, &["DateCreated", "DateModified"]);
+    insta::assert_json_snapshot!("log_file", shape);
+    let (status, content_type, text) = call(
+        s.addr,
+        "GET",
+        "/System/Logs/Log?name=log_20240501.log",
+        &token,
+        None,
+    );
+    assert_eq!(status, 200);
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    assert_eq!(text, "line one\nline two\n");
+    for name in [
+        "..%2Fsecret.txt",
+        "../secret.txt",
+        "%2E%2E%2Fsecret.txt",
+        "..",
+        "%2Fetc%2Fpasswd",
+        "..%5Csecret.txt",
+        "missing.log",
+    ] {
+        let (status, _, body) = call(
+            s.addr,
+            "GET",
+            &format!("/System/Logs/Log?name={name}"),
+            &token,
+            None,
+        );
+        assert_eq!(status, 404, "{name}: {body}");
+        assert!(!body.contains("secret"), "{name} leaked {body}");
+    }
+    let (status, _, _) = call(s.addr, "GET", "/System/Logs/Log", &token, None);
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn scheduled_tasks_run_report_and_keep_triggers() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = admin_token(dir.path());
+    let media = dir.path().join("media");
+    std::fs::create_dir_all(media.join("Alpha (2001)")).unwrap();
+    std::fs::write(media.join("Alpha (2001)/Alpha (2001).mkv"), b"x").unwrap();
+    {
+        let server = Server::open(ServerConfig::new(dir.path())).unwrap();
+        server
+            .library()
+            .add_library(
+                "Movies",
+                jellyfin_core::store::LibraryKind::Movies,
+                &[media],
+            )
+            .unwrap();
+    }
+    let s = start(dir.path());
+    let tasks = call_json(
+        s.addr,
+        "GET",
+        "/ScheduledTasks?isHidden=false",
+        &token,
+        None,
+    );
+    let keys: Vec<&str> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["Key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "RefreshLibrary",
+            "CleanActivityLog",
+            "CleanLogFiles",
+            "OptimizeDatabaseTask"
+        ]
+    );
+    let hidden = call_json(s.addr, "GET", "/ScheduledTasks?isHidden=true", &token, None);
+    assert_eq!(hidden, serde_json::json!([]));
+    let mut shape = tasks[0].clone();
+    insta::assert_json_snapshot!("task_info_idle", shape);
+    let id = tasks[0]["Id"].as_str().unwrap().to_owned();
+    assert_eq!(id, "7738148ffcd07979c7ceb148e06b3aed");
+    let (status, _, _) = call(
+        s.addr,
+        "POST",
+        &format!("/ScheduledTasks/Running/{id}"),
+        &token,
+        None,
+    );
+    assert_eq!(status, 204);
+    // It runs, then has a fresh result.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let done = loop {
+        let t = call_json(
+            s.addr,
+            "GET",
+            &format!("/ScheduledTasks/{id}"),
+            &token,
+            None,
+        );
+        if t["State"] == "Idle" && t["LastExecutionResult"].is_object() {
+            break t;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the scan task did not finish: {t}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(done["LastExecutionResult"]["Status"], "Completed");
+    shape = done.clone();
+    mask(&mut shape, &["StartTimeUtc", "EndTimeUtc"]);
+    insta::assert_json_snapshot!("task_info_completed", shape);
+    let items = call_json(
+        s.addr,
+        "GET",
+        "/Items?Recursive=true&IncludeItemTypes=Movie",
+        &token,
+        None,
+    );
+    assert_eq!(items["TotalRecordCount"], 1);
+    // Triggers are stored and returned.
+    let triggers = serde_json::json!([
+        {"Type": "DailyTrigger", "TimeOfDayTicks": 36000000000i64},
+        {"Type": "WeeklyTrigger", "TimeOfDayTicks": 0, "DayOfWeek": "Sunday"},
+    ]);
+    let (status, _, _) = call(
+        s.addr,
+        "POST",
+        &format!("/ScheduledTasks/{id}/Triggers"),
+        &token,
+        Some(&triggers),
+    );
+    assert_eq!(status, 204);
+    let t = call_json(
+        s.addr,
+        "GET",
+        &format!("/ScheduledTasks/{id}"),
+        &token,
+        None,
+    );
+    assert_eq!(t["Triggers"], triggers);
+    let (status, _, _) = call(
+        s.addr,
+        "POST",
+        &format!("/ScheduledTasks/{id}/Triggers"),
+        &token,
+        Some(&serde_json::json!([{"Type": "Hourly"}])),
+    );
+    assert_eq!(status, 400);
+    // Stopping an idle task is harmless; unknown ids are 404.
+    let (status, _, _) = call(
+        s.addr,
+        "DELETE",
+        &format!("/ScheduledTasks/Running/{id}"),
+        &token,
+        None,
+    );
+    assert_eq!(status, 204);
+    for (method, path) in [
+        ("GET", "/ScheduledTasks/0123456789abcdef0123456789abcdef"),
+        (
+            "POST",
+            "/ScheduledTasks/Running/0123456789abcdef0123456789abcdef",
+        ),
+        ("DELETE", "/ScheduledTasks/Running/nope"),
+    ] {
+        assert_eq!(
+            call(s.addr, method, path, &token, None).0,
+            404,
+            "{method} {path}"
+        );
+    }
+}
+
+#[test]
+fn configuration_sections_branding_and_stubs() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = admin_token(dir.path());
+    let s = start(dir.path());
+    let encoding =
+        serde_json::json!({"EncoderAppPath": "/usr/bin/ffmpeg", "Future": {"kept": [1, 2]}});
+    let (status, _, _) = call(
+        s.addr,
+        "POST",
+        "/System/Configuration/encoding",
+        &token,
+        Some(&encoding),
+    );
+    assert_eq!(status, 204);
+    assert_eq!(
+        call_json(
+            s.addr,
+            "GET",
+            "/System/Configuration/Encoding",
+            &token,
+            None
+        ),
+        encoding
+    );
+    assert_eq!(
+        call(s.addr, "GET", "/System/Configuration/nfo", &token, None).0,
+        404
+    );
+    assert_eq!(
+        call(
+            s.addr,
+            "POST",
+            "/System/Configuration/nfo",
+            &token,
+            Some(&serde_json::json!({}))
+        )
+        .0,
+        404
+    );
+    let branding = serde_json::json!({"LoginDisclaimer": "Hi", "CustomCss": "body{}", "SplashscreenEnabled": true});
+    let (status, _, _) = call(
+        s.addr,
+        "POST",
+        "/System/Configuration/Branding",
+        &token,
+        Some(&branding),
+    );
+    assert_eq!(status, 204);
+    assert_eq!(
+        call_json(s.addr, "GET", "/Branding/Configuration", &token, None),
+        branding
+    );
+    let (_, content_type, css) = call(s.addr, "GET", "/Branding/Css", &token, None);
+    assert_eq!(
+        (content_type.as_str(), css.as_str()),
+        ("text/css", "body{}")
+    );
+    insta::assert_json_snapshot!(
+        "metadata_options_default",
+        call_json(
+            s.addr,
+            "GET",
+            "/System/Configuration/MetadataOptions/Default",
+            &token,
+            None
+        )
+    );
+    insta::assert_json_snapshot!(
+        "available_options_tvshows",
+        call_json(
+            s.addr,
+            "GET",
+            "/Libraries/AvailableOptions?libraryContentType=tvshows",
+            &token,
+            None
+        )
+    );
+    assert_eq!(
+        call_json(s.addr, "GET", "/Backup", &token, None),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        call_json(s.addr, "GET", "/web/ConfigurationPages", &token, None),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        call(s.addr, "GET", "/web/ConfigurationPage?name=x", "", None).0,
+        404
+    );
+    let forgot = call_json(
+        s.addr,
+        "POST",
+        "/Users/ForgotPassword",
+        "",
+        Some(&serde_json::json!({"EnteredUsername": "admin"})),
+    );
+    assert_eq!(forgot, serde_json::json!({"Action": "ContactAdmin"}));
+    let pin = call_json(
+        s.addr,
+        "POST",
+        "/Users/ForgotPassword/Pin",
+        "",
+        Some(&serde_json::json!({"Pin": "1234"})),
+    );
+    assert_eq!(pin, serde_json::json!({"Success": false, "UsersReset": []}));
+    let storage = call_json(s.addr, "GET", "/System/Info/Storage", &token, None);
+    assert_eq!(
+        storage["ProgramDataFolder"]["Path"],
+        dir.path().to_str().unwrap()
+    );
+    assert!(storage["ProgramDataFolder"]["FreeSpace"].as_i64().unwrap() >= 0);
+    assert_eq!(
+        storage["WebFolder"]["FreeSpace"], -1,
+        "no web folder exists"
+    );
+    let mut shape = storage.clone();
+    mask(
+        &mut shape,
+        &["Path", "FreeSpace", "UsedSpace", "StorageType", "DeviceId"],
+    );
+    insta::assert_json_snapshot!("system_storage", shape);
+}
+
+#[test]
+fn directory_browser_libraries_and_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = admin_token(dir.path());
+    let media = dir.path().join("media");
+    std::fs::create_dir_all(media.join("b")).unwrap();
+    std::fs::create_dir_all(media.join("a")).unwrap();
+    std::fs::write(media.join("f.mkv"), b"x").unwrap();
+    let s = start(dir.path());
+    let root = media.to_str().unwrap();
+    let enc = |p: &str| p.replace('/', "%2F");
+    let dirs = call_json(
+        s.addr,
+        "GET",
+        &format!(
+            "/Environment/DirectoryContents?path={}&includeDirectories=true",
+            enc(root)
+        ),
+        &token,
+        None,
+    );
+    assert_eq!(
+        dirs,
+        serde_json::json!([
+            {"Name": "a", "Path": format!("{root}/a"), "Type": "Directory"},
+            {"Name": "b", "Path": format!("{root}/b"), "Type": "Directory"},
+        ])
+    );
+    let all = call_json(
+        s.addr,
+        "GET",
+        &format!(
+            "/Environment/DirectoryContents?path={}&includeDirectories=true&includeFiles=true",
+            enc(root)
+        ),
+        &token,
+        None,
+    );
+    assert_eq!(all.as_array().unwrap().len(), 3);
+    for (path, status) in [("relative", 400), ("%2Fno%2Fsuch%2Fdir", 404)] {
+        let (got, _, _) = call(
+            s.addr,
+            "GET",
+            &format!("/Environment/DirectoryContents?path={path}&includeDirectories=true"),
+            &token,
+            None,
+        );
+        assert_eq!(got, status, "{path}");
+    }
+    assert_eq!(
+        call_json(
+            s.addr,
+            "GET",
+            &format!("/Environment/ParentPath?path={}", enc(&format!("{root}/a"))),
+            &token,
+            None
+        ),
+        serde_json::json!(root)
+    );
+    assert!(
+        call_json(s.addr, "GET", "/Environment/Drives", &token, None)
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["Path"] == "/" && d["Type"] == "Directory")
+    );
+    assert_eq!(
+        call_json(s.addr, "GET", "/Environment/NetworkShares", &token, None),
+        serde_json::json!([])
+    );
+    for (body, status) in [
+        (serde_json::json!({"Path": root}), 204),
+        (
+            serde_json::json!({"Path": root, "ValidateWritable": true}),
+            204,
+        ),
+        (
+            serde_json::json!({"Path": format!("{root}/f.mkv"), "IsFile": true}),
+            204,
+        ),
+        (serde_json::json!({"Path": root, "IsFile": true}), 404),
+        (serde_json::json!({"Path": format!("{root}/missing")}), 404),
+    ] {
+        assert_eq!(
+            call(
+                s.addr,
+                "POST",
+                "/Environment/ValidatePath",
+                &token,
+                Some(&body)
+            )
+            .0,
+            status,
+            "{body}"
+        );
+    }
+
+    // Libraries: add, rename (409 for a taken name, 404 for an unknown one), options, paths.
+    let add = format!(
+        "/Library/VirtualFolders?name=Films&collectionType=movies&paths={}",
+        enc(root)
+    );
+    assert_eq!(call(s.addr, "POST", &add, &token, None).0, 204);
+    let add2 = format!(
+        "/Library/VirtualFolders?name=Shows&collectionType=tvshows&paths={}",
+        enc(&format!("{root}/a"))
+    );
+    assert_eq!(call(s.addr, "POST", &add2, &token, None).0, 204);
+    assert_eq!(
+        call(
+            s.addr,
+            "POST",
+            "/Library/VirtualFolders/Name?name=Films&newName=shows",
+            &token,
+            None
+        )
+        .0,
+        409
+    );
+    assert_eq!(
+        call(
+            s.addr,
+            "POST",
+            "/Library/VirtualFolders/Name?name=Nope&newName=X",
+            &token,
+            None
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        call(
+            s.addr,
+            "POST",
+            "/Library/VirtualFolders/Name?name=Films&newName=Movies",
+            &token,
+            None
+        )
+        .0,
+        204
+    );
+    let folders = call_json(s.addr, "GET", "/Library/VirtualFolders", &token, None);
+    let movies = folders
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["Name"] == "Movies")
+        .expect("renamed")
+        .clone();
+    let options = serde_json::json!({
+        "Enabled": true, "EnableRealtimeMonitor": false, "SaveLocalMetadata": true,
+        "PathInfos": [{"Path": "/somewhere/else"}], "Future": {"x": 1},
+    });
+    let (status, _, _) = call(
+        s.addr,
+        "POST",
+        "/Library/VirtualFolders/LibraryOptions",
+        &token,
+        Some(&serde_json::json!({"Id": movies["ItemId"], "LibraryOptions": options})),
+    );
+    assert_eq!(status, 204);
+    let update = serde_json::json!({"Name": "Movies", "PathInfo": {"Path": root, "NetworkPath": "smb://nas/films"}});
+    assert_eq!(
+        call(
+            s.addr,
+            "POST",
+            "/Library/VirtualFolders/Paths/Update",
+            &token,
+            Some(&update)
+        )
+        .0,
+        204
+    );
+    let bad_path = serde_json::json!({"Name": "Movies", "PathInfo": {"Path": "/elsewhere"}});
+    assert_eq!(
+        call(
+            s.addr,
+            "POST",
+            "/Library/VirtualFolders/Paths/Update",
+            &token,
+            Some(&bad_path)
+        )
+        .0,
+        400
+    );
+    let folders = call_json(s.addr, "GET", "/Library/VirtualFolders", &token, None);
+    let movies = folders
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["Name"] == "Movies")
+        .unwrap();
+    let o = &movies["LibraryOptions"];
+    assert_eq!(o["EnableRealtimeMonitor"], false);
+    assert_eq!(o["Future"], serde_json::json!({"x": 1}));
+    // PathInfos are the real folders, whatever was posted.
+    assert_eq!(
+        o["PathInfos"],
+        serde_json::json!([{"Path": root, "NetworkPath": "smb://nas/films"}])
+    );
+    let unknown =
+        serde_json::json!({"Id": "0123456789abcdef0123456789abcdef", "LibraryOptions": {}});
+    assert_eq!(
+        call(
+            s.addr,
+            "POST",
+            "/Library/VirtualFolders/LibraryOptions",
+            &token,
+            Some(&unknown)
+        )
+        .0,
+        404
+    );
+    // An item's refresh rescans its library.
+    let item = movies["ItemId"].as_str().unwrap();
+    assert_eq!(
+        call(
+            s.addr,
+            "POST",
+            &format!("/Items/{item}/Refresh?Recursive=true"),
+            &token,
+            None
+        )
+        .0,
+        204
+    );
+    assert_eq!(
+        call(
+            s.addr,
+            "POST",
+            "/Items/0123456789abcdef0123456789abcdef/Refresh",
+            &token,
+            None
+        )
+        .0,
+        404
+    );
+
+    // Devices: info, and a custom name shown in /Devices.
+    let info = call_json(s.addr, "GET", "/Devices/Info?id=ops", &token, None);
+    assert_eq!(
+        (info["Name"].as_str(), info["AppName"].as_str()),
+        (Some("Ops Box"), Some("ops-test"))
+    );
+    assert_eq!(
+        call(s.addr, "GET", "/Devices/Info?id=nope", &token, None).0,
+        404
+    );
+    let (status, _, _) = call(
+        s.addr,
+        "POST",
+        "/Devices/Options?id=ops",
+        &token,
+        Some(&serde_json::json!({"CustomName": "Rack"})),
+    );
+    assert_eq!(status, 204);
+    let opts = call_json(s.addr, "GET", "/Devices/Options?id=ops", &token, None);
+    assert_eq!(opts["CustomName"], "Rack");
+    let devices = call_json(s.addr, "GET", "/Devices", &token, None);
+    assert_eq!(devices["Items"][0]["CustomName"], "Rack");
+}
+
+#[test]
+fn shutdown_stops_the_server_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = admin_token(dir.path());
+    let mut s = start(dir.path());
+    let (status, _, _) = call(s.addr, "POST", "/System/Shutdown", &token, None);
+    assert_eq!(status, 204);
+    let thread = s.thread.take().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !thread.is_finished() {
+        assert!(Instant::now() < deadline, "the server did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    thread.join().unwrap();
+    assert!(TcpStream::connect(s.addr).is_err(), "still accepting");
+}
+
+/// After a scan that adds items, sockets get `LibraryChanged` naming them.
+#[test]
+fn library_changed_reaches_sockets_after_a_scan() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let dir = tempfile::tempdir().unwrap();
+    let token = admin_token(dir.path());
+    let media = dir.path().join("media");
+    std::fs::create_dir_all(media.join("Alpha (2001)")).unwrap();
+    std::fs::write(media.join("Alpha (2001)/Alpha (2001).mkv"), b"x").unwrap();
+    let s = start(dir.path());
+    let add = format!(
+        "/Library/VirtualFolders?name=Movies&collectionType=movies&paths={}",
+        media.to_str().unwrap().replace('/', "%2F")
+    );
+    assert_eq!(call(s.addr, "POST", &add, &token, None).0, 204);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = format!("ws://{}/socket?api_key={token}&deviceId=ops", s.addr);
+    let message = rt.block_on(async {
+        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        assert_eq!(
+            call(s.addr, "POST", "/Library/Refresh", &token, None).0,
+            204
+        );
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(60), ws.next())
+                .await
+                .expect("no LibraryChanged within a minute")
+                .expect("socket closed")
+                .unwrap();
+            if let Message::Text(t) = frame {
+                let v: serde_json::Value = serde_json::from_str(t.as_str()).unwrap();
+                if v["MessageType"] == "LibraryChanged" {
+                    break v;
+                }
+            }
+        }
+    });
+    let movie = call_json(
+        s.addr,
+        "GET",
+        "/Items?Recursive=true&IncludeItemTypes=Movie",
+        &token,
+        None,
+    )["Items"][0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let data = &message["Data"];
+    let added: Vec<&str> = data["ItemsAdded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap())
+        .collect();
+    assert!(added.contains(&movie.as_str()), "{message}");
+    let library =
+        call_json(s.addr, "GET", "/Library/VirtualFolders", &token, None)[0]["ItemId"].clone();
+    assert_eq!(data["CollectionFolders"], serde_json::json!([library]));
+    let mut shape = message.clone();
+    shape["Data"]["ItemsAdded"] = serde_json::json!(["<ids>"]);
+    mask(
+        &mut shape,
+        &["MessageId", "FoldersAddedTo", "CollectionFolders"],
+    );
+    insta::assert_json_snapshot!("library_changed", shape);
 }

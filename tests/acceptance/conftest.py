@@ -31,6 +31,21 @@ def _free_port():
         return s.getsockname()[1]
 
 
+# The embedded subtitle track of "Subtitled Movie (2002)".
+EMBEDDED_SRT = """1
+00:00:00,500 --> 00:00:01,750
+Hello from <i>inside</i> the file.
+
+2
+00:00:02,000 --> 00:00:03,250
+Second cue,
+two lines.
+
+3
+00:00:04,100 --> 00:00:05,000
+Last one.
+"""
+
 SHARED = os.environ.get("JELLYFIN_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
 
 
@@ -55,7 +70,23 @@ def media():
         check=True,
     )
     summary["counts"]["movie"] += 1
-    yield {"root": root, "summary": summary}
+    # make-library's files carry no subtitle track: add one movie with an embedded SubRip track
+    # (its source file stays outside the library folders, so it is not an external subtitle).
+    srt = os.path.join(root, "embedded.srt")
+    with open(srt, "w") as f:
+        f.write(EMBEDDED_SRT)
+    subs_dir = os.path.join(root, "Movies", "Subtitled Movie (2002)")
+    os.makedirs(subs_dir)
+    subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=size=64x36:rate=5",
+         "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-i", srt, "-map", "0", "-map", "1", "-map", "2", "-t", "6",
+         "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-b:a", "8k", "-c:s", "srt",
+         "-metadata:s:s:0", "language=eng", os.path.join(subs_dir, "Subtitled Movie (2002).mkv")],
+        check=True,
+    )
+    summary["counts"]["movie"] += 1
+    yield {"root": root, "summary": summary,
+           "embedded_subtitles": {"movie": "Subtitled Movie", "srt": EMBEDDED_SRT}}
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! cargo build --release -p jellyfin-server -p jellyfin-benches
-//! target/release/api_bench [--items 100000] [--seconds 5]
+//! target/release/api_bench [--items 100000] [--seconds 5] [--data DIR]
 //! ```
+//! `--data DIR` keeps the populated store in DIR and reuses it on the next run (same `--items`).
 //! In one run: a store of N synthetic movies is written through `jellyfin-core`; the real
 //! `jellyfin-server` binary starts on it (time to the first `/System/Info/Public` answer, idle
 //! RSS); then `/Items` pages of 100 (sorted by name, with Fields) and item details are requested
@@ -134,7 +135,30 @@ fn populate(data: &Path, n: usize) -> (String, Vec<String>) {
         t.elapsed().as_secs_f64()
     );
     lib.auth().ensure_admin("bench", "bench").unwrap();
+    let listing = std::iter::once(library.id.to_n())
+        .chain(ids.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(data.join("bench-ids.txt"), listing).unwrap();
     (library.id.to_n(), ids)
+}
+
+/// `path()` of the data directory in use (kept or temporary).
+struct DataDir(PathBuf);
+
+impl DataDir {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+/// (library id, some item ids) of a store populated by an earlier run in `dir`.
+fn reuse(dir: &Path) -> Option<(String, Vec<String>)> {
+    let ids = std::fs::read_to_string(dir.join("bench-ids.txt")).ok()?;
+    let mut lines = ids.lines().map(str::to_owned);
+    let library = lines.next()?;
+    println!("store: reusing {}", dir.display());
+    Some((library, lines.collect()))
 }
 
 fn rss_kb(pid: u32) -> u64 {
@@ -305,8 +329,20 @@ fn main() {
     }
     let n = arg("--items", 100_000) as usize;
     let secs = arg("--seconds", 5);
-    let data = tempfile::tempdir().unwrap();
-    let (library, ids) = populate(data.path(), n);
+    let temp = tempfile::tempdir().unwrap();
+    let kept = std::env::args()
+        .skip_while(|a| a != "--data")
+        .nth(1)
+        .map(PathBuf::from);
+    let data_path = kept.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let (library, ids) = match kept.as_deref().and_then(reuse) {
+        Some(found) => found,
+        None => {
+            let _ = std::fs::remove_dir_all(&data_path);
+            populate(&data_path, n)
+        }
+    };
+    let data = DataDir(data_path);
     let exe = std::env::current_exe().unwrap();
     let server_bin: PathBuf = exe.with_file_name("jellyfin-server");
     assert!(

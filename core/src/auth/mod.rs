@@ -1,7 +1,8 @@
 //! Users and authentication: accounts (unique names ignoring case, Argon2id passwords, Jellyfin's
 //! `UserPolicy` and `UserConfiguration` kept as JSON objects with unknown keys preserved), logins
 //! from a device (one access token per user and device), token validation, devices, API keys,
-//! the failed-login lockout, the first administrator, and which libraries a user may see.
+//! the failed-login lockout, the first administrator, and which libraries a user may see; also
+//! users' avatars ([`avatar`]) and Quick Connect logins ([`quick_connect`]).
 //!
 //! Rules follow Jellyfin 10.11 (`UserManager`, `SessionManager`, `DeviceManager`,
 //! `UserController`):
@@ -16,8 +17,10 @@
 //! the writer lock). The functions it is built from take a `&Connection` (reads) or a
 //! `&Transaction` (writes) and are public so callers can compose them in their own transaction.
 
+pub mod avatar;
 mod password;
 mod policy;
+pub mod quick_connect;
 mod tokens;
 mod users;
 
@@ -28,13 +31,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension};
 
+use crate::activity;
 use crate::store::{ItemId, Store, StoreError};
 
+pub use avatar::{Avatar, Avatars};
 pub use password::{hash_password, verify_password, HashCost, HashError};
 pub use policy::{
     SubtitleMode, SyncPlayAccess, UserConfiguration, UserPolicy, DEFAULT_AUTHENTICATION_PROVIDER,
     DEFAULT_PASSWORD_RESET_PROVIDER,
 };
+pub use quick_connect::{QuickConnect, QuickConnectRequest, QuickConnectState};
 pub use tokens::{
     api_keys, authenticate_session, create_api_key, delete_device, device_custom_name, devices,
     logout, revoke_api_key, revoke_user_tokens, set_device_custom_name, token_context, touch_token,
@@ -104,6 +110,27 @@ pub enum AuthError {
     /// The operating system's random source failed.
     #[error("random source failed: {0}")]
     Random(#[source] getrandom::Error),
+    /// Quick Connect is off (`QuickConnectAvailable` is false).
+    #[error("Quick Connect is not enabled on this server")]
+    QuickConnectDisabled,
+    /// No pending (or approved) Quick Connect request has this code or secret.
+    #[error("no such Quick Connect request")]
+    QuickConnectUnknown,
+    /// The Quick Connect request was approved already.
+    #[error("the Quick Connect request is already authorized")]
+    QuickConnectAlreadyAuthorized,
+    /// An uploaded avatar is not an image this server can decode.
+    #[error("invalid avatar image: {0}")]
+    InvalidImage(#[source] crate::images::ImageError),
+    /// Reading or writing an avatar file failed.
+    #[error("I/O error on avatar {path}: {source}")]
+    AvatarIo {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl From<rusqlite::Error> for AuthError {
@@ -210,14 +237,20 @@ impl<'a> Auth<'a> {
         let hash = self.hash_or_none(password)?;
         let now = SystemTime::now();
         self.store.write(|tx| {
-            insert_user(
+            let user = insert_user(
                 tx,
                 name,
                 hash.as_deref(),
                 &policy,
                 &UserConfiguration::default(),
                 now,
-            )
+            )?;
+            activity::record(
+                tx,
+                &activity::events::user_created(&user.name, user.id),
+                now,
+            )?;
+            Ok(user)
         })
     }
 
@@ -237,15 +270,20 @@ impl<'a> Auth<'a> {
                 return Ok(None);
             }
             let policy = UserPolicy::first_admin();
-            insert_user(
+            let user = insert_user(
                 tx,
                 name,
                 hash.as_deref(),
                 &policy,
                 &UserConfiguration::default(),
                 now,
-            )
-            .map(Some)
+            )?;
+            activity::record(
+                tx,
+                &activity::events::user_created(&user.name, user.id),
+                now,
+            )?;
+            Ok(Some(user))
         })
     }
 
@@ -257,7 +295,15 @@ impl<'a> Auth<'a> {
     /// Deletes a user with their tokens and user data. The last user and the last administrator
     /// cannot be deleted.
     pub fn delete_user(&self, id: UserId) -> AuthResult<()> {
-        self.store.write(|tx| delete_user(tx, id))
+        self.store.write(|tx| {
+            let name = get_user(tx, id)?.map(|u| u.name);
+            delete_user(tx, id)?;
+            if let Some(name) = name {
+                let entry = activity::events::user_deleted(&name);
+                activity::record(tx, &entry, SystemTime::now())?;
+            }
+            Ok(())
+        })
     }
 
     /// Sets a user's password (empty: no password). With `current`, it must match first
@@ -281,6 +327,8 @@ impl<'a> Auth<'a> {
         self.store.write(|tx| {
             set_password_hash(tx, id, hash.as_deref())?;
             revoke_user_tokens(tx, id, keep_token)?;
+            let entry = activity::events::user_password_changed(&user.name, id);
+            activity::record(tx, &entry, SystemTime::now())?;
             Ok(())
         })
     }
@@ -288,7 +336,12 @@ impl<'a> Auth<'a> {
     /// Merges a posted `UserPolicy` JSON object into the user's policy (see
     /// [`update_policy`] for the rules). Disabling a user revokes their tokens.
     pub fn update_policy(&self, id: UserId, posted: &serde_json::Value) -> AuthResult<User> {
-        self.store.write(|tx| update_policy(tx, id, posted))
+        self.store.write(|tx| {
+            let user = update_policy(tx, id, posted)?;
+            let entry = activity::events::user_policy_updated(&user.name, user.id);
+            activity::record(tx, &entry, SystemTime::now())?;
+            Ok(user)
+        })
     }
 
     /// Merges a posted `UserConfiguration` JSON object into the user's configuration.
@@ -307,9 +360,13 @@ impl<'a> Auth<'a> {
     ) -> AuthResult<Session> {
         device.check_complete()?;
         let now = SystemTime::now();
-        let Some(user) = self.user_by_name(name.trim())? else {
+        let entered = name.trim();
+        let failed = activity::events::authentication_failed(entered);
+        let Some(user) = self.user_by_name(entered)? else {
             // Spend the time a real check would, so timing does not reveal the name exists.
             let _ = hash_password(password, self.cost);
+            self.store
+                .write_user_state(|tx| activity::record(tx, &failed, now))?;
             return Err(AuthError::InvalidCredentials);
         };
         if user.policy.is_disabled {
@@ -317,8 +374,29 @@ impl<'a> Auth<'a> {
         }
         let ok = password_matches(&user, password)?;
         let token = new_token()?;
-        self.store
-            .write(|tx| authenticate_session(tx, user.id, ok, device, &token, now))?
+        // The activity entries commit with the login's outcome (Jellyfin's
+        // AuthenticationSucceeded / AuthenticationFailed / UserLockedOut).
+        self.store.write_user_state(|tx| {
+            let outcome = authenticate_session(tx, user.id, ok, device, &token, now)?;
+            match &outcome {
+                Ok(session) => {
+                    let entry = activity::events::authentication_succeeded(
+                        &session.user.name,
+                        session.user.id,
+                    );
+                    activity::record(tx, &entry, now)?;
+                }
+                Err(AuthError::InvalidCredentials) => {
+                    activity::record(tx, &failed, now)?;
+                    if get_user(tx, user.id)?.is_some_and(|u| u.policy.is_disabled) {
+                        let entry = activity::events::user_locked_out(&user.name, user.id);
+                        activity::record(tx, &entry, now)?;
+                    }
+                }
+                Err(_) => {}
+            }
+            Ok::<_, AuthError>(outcome)
+        })?
     }
 
     /// The identity behind a token, or `None` for an unknown or revoked token. `seen` is what
@@ -335,7 +413,8 @@ impl<'a> Auth<'a> {
             return Ok(None);
         };
         if ctx.needs_touch(seen, now) {
-            self.store.write(|tx| touch_token(tx, &ctx, seen, now))?;
+            self.store
+                .write_user_state(|tx| touch_token(tx, &ctx, seen, now))?;
             // Re-read: the context now shows what was written.
             if let Some(fresh) = self.store.read(|c| token_context(c, token))? {
                 ctx = fresh;

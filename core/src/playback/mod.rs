@@ -1,6 +1,14 @@
 //! Playback decisions: whether a client can play an item's file as it is (direct play), from the
 //! `DirectPlayProfiles` of its device profile (Jellyfin's `MediaInfoHelper`/`StreamBuilder`
-//! rules for the direct-play case). Transcoding decisions come with the transcoding work.
+//! rules for the direct-play case), and how each subtitle stream is delivered ([`subtitle_delivery`]).
+//! Transcoding decisions come with the transcoding work.
+
+mod subtitle;
+
+pub use subtitle::{
+    container_list, default_subtitle_delivery, subtitle_delivery, PlayMethod, SubtitleDelivery,
+    SubtitleMethod, SubtitleProfile, SubtitleStreamFacts,
+};
 
 use crate::naming::path;
 use crate::store::{ItemRecord, MediaType};
@@ -34,6 +42,8 @@ pub struct DeviceProfile {
     pub direct_play: Vec<DirectPlayProfile>,
     /// The client's bandwidth limit, bits per second.
     pub max_streaming_bitrate: Option<i64>,
+    /// How the client takes subtitles, by format (empty: the client said nothing).
+    pub subtitle_profiles: Vec<SubtitleProfile>,
 }
 
 /// The decision for one media source.
@@ -193,6 +203,7 @@ mod tests {
                 })
                 .collect(),
             max_streaming_bitrate: None,
+            subtitle_profiles: Vec::new(),
         }
     }
 

@@ -171,7 +171,7 @@ fn lacks_parameters(stream: &MediaStreamInfo) -> bool {
 /// `file:` + the path, so libav uses the file protocol whatever the path looks like (a relative
 /// `concat:x` or `http:x` would otherwise select another protocol). Non-UTF-8 Unix paths are
 /// passed through byte for byte.
-fn file_url(path: &Path) -> std::io::Result<CString> {
+pub(crate) fn file_url(path: &Path) -> std::io::Result<CString> {
     let mut url = b"file:".to_vec();
     #[cfg(unix)]
     {
@@ -191,14 +191,14 @@ fn file_url(path: &Path) -> std::io::Result<CString> {
 }
 
 /// The wall-clock budget of one probe, polled by libav through the interrupt callback.
-struct Deadline {
+pub(crate) struct Deadline {
     /// `None` when the timeout is too large to represent: never fires.
     at: Option<Instant>,
     fired: AtomicBool,
 }
 
 impl Deadline {
-    fn new(timeout: Duration) -> Self {
+    pub(crate) fn new(timeout: Duration) -> Self {
         Deadline {
             at: Instant::now().checked_add(timeout),
             fired: AtomicBool::new(false),
@@ -218,7 +218,7 @@ impl Deadline {
     }
 
     /// Whether libav was told to stop.
-    fn fired(&self) -> bool {
+    pub(crate) fn fired(&self) -> bool {
         self.fired.load(Ordering::Relaxed)
     }
 }
@@ -234,8 +234,8 @@ unsafe extern "C" fn interrupt_callback(opaque: *mut c_void) -> c_int {
 }
 
 /// An open input context, closed on drop. It borrows the deadline its interrupt callback reads.
-struct FormatContext<'d> {
-    ptr: NonNull<sys::AVFormatContext>,
+pub(crate) struct FormatContext<'d> {
+    pub(crate) ptr: NonNull<sys::AVFormatContext>,
     _deadline: PhantomData<&'d Deadline>,
 }
 
@@ -249,13 +249,13 @@ impl Drop for FormatContext<'_> {
 }
 
 /// Which libav step failed.
-enum Failure {
+pub(crate) enum Failure {
     Open(ffmpeg::Error),
     StreamInfo(ffmpeg::Error),
 }
 
 /// Opens `url` under `limits` and reads its stream information.
-fn open<'d>(
+pub(crate) fn open<'d>(
     url: &CStr,
     limits: &ProbeLimits,
     deadline: &'d Deadline,

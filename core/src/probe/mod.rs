@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[cfg(feature = "libav")]
-mod libav;
+pub(crate) mod libav;
 #[cfg(feature = "libav")]
 pub use libav::LibavProber;
 
@@ -491,7 +491,7 @@ fn leading_year(s: &str) -> Option<i32> {
 /// like libav's `av_rescale_q`). `None` for libav's "no timestamp", an invalid time base or a
 /// result outside `i64`.
 #[cfg_attr(not(feature = "libav"), allow(dead_code))] // used by the libav backend
-fn to_ticks(value: i64, time_base: Rational) -> Option<i64> {
+pub(crate) fn to_ticks(value: i64, time_base: Rational) -> Option<i64> {
     if value == i64::MIN || time_base.num <= 0 || time_base.den <= 0 {
         return None;
     }

@@ -147,7 +147,61 @@ pub struct ScanSummary {
     pub cancelled: bool,
     /// Wall time.
     pub elapsed: Duration,
+    /// Ids of the items created (at most [`CHANGED_IDS_CAP`]; `added` counts them all).
+    pub added_ids: Vec<ItemId>,
+    /// Ids of the items rewritten (at most [`CHANGED_IDS_CAP`]; `updated` counts them all).
+    pub updated_ids: Vec<ItemId>,
+    /// Ids of the items removed (at most [`CHANGED_IDS_CAP`]; `removed` counts them all).
+    pub removed_ids: Vec<ItemId>,
 }
+
+/// The most item ids a [`ScanSummary`] lists per change (the counts are exact).
+pub const CHANGED_IDS_CAP: usize = 1000;
+
+impl ScanSummary {
+    /// Whether the scan added, changed or removed any item.
+    pub fn changed_items(&self) -> bool {
+        self.added + self.updated + self.removed > 0
+    }
+}
+
+fn push_capped(list: &mut Vec<ItemId>, ids: impl IntoIterator<Item = ItemId>) {
+    for id in ids {
+        if list.len() >= CHANGED_IDS_CAP {
+            break;
+        }
+        list.push(id);
+    }
+}
+
+/// What a [`crate::MediaLibrary`] tells its scan listeners about every scan it runs (scheduled,
+/// requested or from a watcher).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ScanNotice<'a> {
+    /// A scan of the library starts.
+    Started {
+        /// The library.
+        library: &'a LibraryRecord,
+    },
+    /// A scan made progress.
+    Progress {
+        /// The library.
+        library: &'a LibraryRecord,
+        /// What happened.
+        event: &'a ScanEvent,
+    },
+    /// A scan ended.
+    Finished {
+        /// The library.
+        library: &'a LibraryRecord,
+        /// Its summary, or the error that stopped it.
+        outcome: Result<&'a ScanSummary, &'a ScanError>,
+    },
+}
+
+/// A function told of every [`ScanNotice`].
+pub type ScanListener = Arc<dyn Fn(&ScanNotice<'_>) + Send + Sync>;
 
 /// Errors that stop a scan.
 #[derive(Debug, thiserror::Error)]
@@ -172,6 +226,13 @@ pub struct Scanner<'a> {
     pub naming: &'a NamingOptions,
     /// The media prober (`None`: files are recorded without stream facts).
     pub prober: Option<&'a dyn Prober>,
+}
+
+/// The items a unit's write created, rewrote and removed.
+struct UnitChanges {
+    added: Vec<ItemId>,
+    updated: Vec<ItemId>,
+    removed: Vec<ItemId>,
 }
 
 /// The result of probing one file: facts (possibly partial, with a warning) or an error.
@@ -374,7 +435,11 @@ impl Scanner<'_> {
                     .iter()
                     .filter(|i| unit_contains(&unit.key, &i.path))
                     .collect();
-                let (added, updated, removed) = self.write_unit(
+                let UnitChanges {
+                    added,
+                    updated,
+                    removed,
+                } = self.write_unit(
                     library.id,
                     unit,
                     planned,
@@ -382,9 +447,12 @@ impl Scanner<'_> {
                     &claimed,
                     &issues_here,
                 )?;
-                summary.added += added;
-                summary.updated += updated;
-                summary.removed += removed;
+                summary.added += added.len();
+                summary.updated += updated.len();
+                summary.removed += removed.len();
+                push_capped(&mut summary.added_ids, added);
+                push_capped(&mut summary.updated_ids, updated);
+                push_capped(&mut summary.removed_ids, removed);
                 done_units += 1;
                 emit(ScanEvent::UnitDone {
                     done: done_units,
@@ -401,8 +469,9 @@ impl Scanner<'_> {
         }
         if !summary.cancelled {
             // Units that are gone: remove their items (those not moved elsewhere).
-            let removed = self.store.write(|tx| {
+            let (removed, removed_ids) = self.store.write(|tx| {
                 let mut n = 0;
+                let mut all = Vec::new();
                 for key in &gone {
                     let ids: Vec<ItemId> = self
                         .stored_in_unit(tx, library.id, key)?
@@ -411,15 +480,17 @@ impl Scanner<'_> {
                         .filter(|id| !claimed.contains(id))
                         .collect();
                     n += store::delete_items(tx, &ids)?;
+                    all.extend(ids);
                     clear_unit_errors(tx, library.id, key)?;
                     store::delete_unit(tx, library.id, key)?;
                 }
                 if n > 0 || summary.removed > 0 {
                     store::delete_orphan_by_name_items(tx)?;
                 }
-                Ok::<_, StoreError>(n)
+                Ok::<_, StoreError>((n, all))
             })?;
             summary.removed += removed;
+            push_capped(&mut summary.removed_ids, removed_ids);
         }
         summary.items_by_kind = self.store.read(|c| {
             let mut stmt = c.prepare(
@@ -600,7 +671,7 @@ impl Scanner<'_> {
         stored_items: Vec<StoredItemState>,
         claimed: &HashSet<ItemId>,
         issues: &[&WalkIssue],
-    ) -> Result<(usize, usize, usize), StoreError> {
+    ) -> Result<UnitChanges, StoreError> {
         let stored: HashMap<ItemId, i64> =
             stored_items.iter().map(|s| (s.id, s.fingerprint)).collect();
         // The same id can come out twice (a file seen as two things); keep the first.
@@ -608,22 +679,22 @@ impl Scanner<'_> {
         planned.retain(|p| p.rec.id.is_some_and(|id| seen.insert(id)));
         let keep: HashSet<ItemId> = seen;
         self.store.write(|tx| {
-            let (mut added, mut updated) = (0, 0);
+            let (mut added, mut updated) = (Vec::new(), Vec::new());
             for p in &mut planned {
                 p.rec.fingerprint = fingerprint(&p.rec);
                 let Some(id) = p.rec.id else { continue };
                 match stored.get(&id) {
                     Some(fp) if *fp == p.rec.fingerprint => {}
                     Some(_) => {
-                        updated += 1;
+                        updated.push(id);
                         store::upsert_item(tx, &p.rec)?;
                     }
                     None => {
                         let existed_elsewhere = claimed.contains(&id);
                         if existed_elsewhere {
-                            updated += 1;
+                            updated.push(id);
                         } else {
-                            added += 1;
+                            added.push(id);
                         }
                         store::upsert_item(tx, &p.rec)?;
                     }
@@ -638,6 +709,8 @@ impl Scanner<'_> {
             if removed > 0 {
                 store::delete_orphan_by_name_items(tx)?;
             }
+            // Every id in `gone` was stored in this unit, so each was deleted.
+            let removed = gone;
             clear_unit_errors(tx, library, &unit.key)?;
             for issue in issues {
                 store::set_scan_error(tx, library, &issue.path, Some(&issue.message))?;
@@ -648,7 +721,11 @@ impl Scanner<'_> {
                 }
             }
             store::set_unit_hash(tx, library, &unit.key, unit.hash)?;
-            Ok((added, updated, removed))
+            Ok(UnitChanges {
+                added,
+                updated,
+                removed,
+            })
         })
     }
 }

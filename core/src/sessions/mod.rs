@@ -21,7 +21,8 @@
 //! [`SessionManager::subscribe`] and forwards what the [`Subscription`] yields; anything in the
 //! server calls [`SessionManager::send_to_session`], [`SessionManager::broadcast_to_user`] or
 //! [`SessionManager::broadcast`]. Messages carry a type and a JSON payload; the transport adds the
-//! message id.
+//! message id. Observers ([`SessionManager::observe`]) hear of sessions starting and ending and
+//! of playback starting and stopping ([`SessionEvent`]; the activity log is one).
 
 mod channel;
 
@@ -399,6 +400,33 @@ impl SessionFilter {
     }
 }
 
+/// What happened to a session, for observers ([`SessionManager::observe`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SessionEvent {
+    /// A session appeared (the first request of a device and client).
+    Started(Session),
+    /// A session went away (logout, device or user removed, idle expiry).
+    Ended(Session),
+    /// A client reported that playback of an item started.
+    PlaybackStarted {
+        /// The session, as of the report.
+        session: Session,
+        /// The item.
+        item_id: ItemId,
+    },
+    /// A client reported that playback of an item stopped.
+    PlaybackStopped {
+        /// The session, as of the report.
+        session: Session,
+        /// The item.
+        item_id: ItemId,
+    },
+}
+
+/// A function told of every [`SessionEvent`], after the manager's lock is released.
+pub type SessionObserver = Arc<dyn Fn(&SessionEvent) + Send + Sync>;
+
 struct Entry {
     session: Session,
     sockets: Vec<Arc<Shared>>,
@@ -446,6 +474,7 @@ impl Entry {
 pub struct SessionManager {
     config: SessionConfig,
     sessions: Mutex<HashMap<String, Entry>>,
+    observers: Mutex<Vec<SessionObserver>>,
 }
 
 impl std::fmt::Debug for SessionManager {
@@ -469,6 +498,7 @@ impl SessionManager {
         Self {
             config,
             sessions: Mutex::new(HashMap::new()),
+            observers: Mutex::new(Vec::new()),
         }
     }
 
@@ -479,6 +509,31 @@ impl SessionManager {
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds an observer told of every [`SessionEvent`] from now on.
+    pub fn observe(&self, observer: SessionObserver) {
+        self.observers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(observer);
+    }
+
+    /// Tells the observers (never called with the session lock held).
+    fn notify(&self, events: Vec<SessionEvent>) {
+        if events.is_empty() {
+            return;
+        }
+        let observers = self
+            .observers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for e in &events {
+            for o in &observers {
+                o(e);
+            }
+        }
     }
 
     /// Records activity of an authenticated caller: creates or refreshes the session of its
@@ -496,6 +551,7 @@ impl SessionManager {
         }
         let id = session_id(&d.device_id, &d.client);
         let mut map = self.lock();
+        let created = !map.contains_key(&id);
         let entry = map.entry(id.clone()).or_insert_with(|| Entry {
             session: Session {
                 id,
@@ -530,7 +586,12 @@ impl SessionManager {
         s.is_api_key = auth.is_api_key;
         s.last_activity = s.last_activity.max(now);
         entry.last_alive = entry.last_alive.max(now);
-        Some(entry.snapshot())
+        let snapshot = entry.snapshot();
+        drop(map);
+        if created {
+            self.notify(vec![SessionEvent::Started(snapshot.clone())]);
+        }
+        Some(snapshot)
     }
 
     fn update<T>(&self, id: &str, now: SystemTime, f: impl FnOnce(&mut Session) -> T) -> Option<T> {
@@ -552,7 +613,20 @@ impl SessionManager {
     /// Playback started: the item becomes the session's now-playing item with the reported
     /// state. `false` for an unknown session.
     pub fn playback_started(&self, session_id: &str, report: PlaybackReport) -> bool {
-        self.playback_report_at(session_id, report, SystemTime::now())
+        let item_id = report.item_id;
+        if !self.playback_report_at(session_id, report, SystemTime::now()) {
+            return false;
+        }
+        if let Some(session) = self.snapshot_of(session_id) {
+            self.notify(vec![SessionEvent::PlaybackStarted { session, item_id }]);
+        }
+        true
+    }
+
+    fn snapshot_of(&self, session_id: &str) -> Option<Session> {
+        self.lock()
+            .get_mut(&session_id.to_ascii_lowercase())
+            .map(Entry::snapshot)
     }
 
     /// Playback progress (or a pause, a volume change, a track change...): replaces the play
@@ -590,14 +664,22 @@ impl SessionManager {
     /// of another item leaves it). `false` for an unknown session.
     pub fn playback_stopped(&self, session_id: &str, item_id: ItemId) -> bool {
         let now = SystemTime::now();
-        self.update(session_id, now, |s| {
-            s.last_playback_check_in = Some(now);
-            if s.now_playing.as_ref().is_some_and(|n| n.item_id == item_id) {
-                s.now_playing = None;
-                s.last_paused = None;
-            }
-        })
-        .is_some()
+        let known = self
+            .update(session_id, now, |s| {
+                s.last_playback_check_in = Some(now);
+                if s.now_playing.as_ref().is_some_and(|n| n.item_id == item_id) {
+                    s.now_playing = None;
+                    s.last_paused = None;
+                }
+            })
+            .is_some();
+        if !known {
+            return false;
+        }
+        if let Some(session) = self.snapshot_of(session_id) {
+            self.notify(vec![SessionEvent::PlaybackStopped { session, item_id }]);
+        }
+        true
     }
 
     /// Sets (or clears) the item the client shows (`/Sessions/Viewing`). `false` for an
@@ -652,6 +734,7 @@ impl SessionManager {
         match removed {
             Some(mut e) => {
                 e.close();
+                self.notify(vec![SessionEvent::Ended(e.session)]);
                 true
             }
             None => false,
@@ -666,11 +749,15 @@ impl SessionManager {
             .filter(|e| e.session.device_id.eq_ignore_ascii_case(device_id))
             .map(|e| e.session.id.clone())
             .collect();
+        let mut ended = Vec::new();
         for id in &ids {
             if let Some(mut e) = map.remove(id) {
                 e.close();
+                ended.push(SessionEvent::Ended(e.session));
             }
         }
+        drop(map);
+        self.notify(ended);
         ids.len()
     }
 
@@ -682,11 +769,15 @@ impl SessionManager {
             .filter(|e| e.session.has_user(user_id))
             .map(|e| e.session.id.clone())
             .collect();
+        let mut ended = Vec::new();
         for id in &ids {
             if let Some(mut e) = map.remove(id) {
                 e.close();
+                ended.push(SessionEvent::Ended(e.session));
             }
         }
+        drop(map);
+        self.notify(ended);
         ids.len()
     }
 
@@ -702,10 +793,12 @@ impl SessionManager {
             |t: SystemTime, limit: Duration| now.duration_since(t).is_ok_and(|d| d >= limit);
         let mut map = self.lock();
         let mut removed = Vec::new();
+        let mut ended = Vec::new();
         map.retain(|id, e| {
             e.prune_sockets();
             if e.sockets.is_empty() && idle_for(e.last_alive, self.config.idle_expiry) {
                 removed.push(id.clone());
+                ended.push(SessionEvent::Ended(e.session.clone()));
                 return false;
             }
             let s = &mut e.session;
@@ -718,6 +811,8 @@ impl SessionManager {
             }
             true
         });
+        drop(map);
+        self.notify(ended);
         removed
     }
 

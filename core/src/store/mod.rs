@@ -6,8 +6,10 @@
 //! numbered migrations under `PRAGMA user_version` (an older file is upgraded on open, a newer
 //! one refused), foreign keys on, every foreign key indexed, `busy_timeout` set.
 
+mod cache;
 mod model;
 mod query;
+pub mod rating_scores;
 mod schema;
 mod write;
 
@@ -21,7 +23,7 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 pub use model::*;
 pub use query::{
     alternate_versions_of, alternate_versions_of_many, child_counts, extra_counts, extras_of,
-    get_item, query_items, IdFilter, ItemQuery, QueryResult, SortBy, SortOrder,
+    get_item, get_items, query_items, IdFilter, ItemQuery, QueryResult, SortBy, SortOrder,
 };
 pub use write::*;
 
@@ -67,10 +69,8 @@ pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: r2d2::Pool<SqliteConnectionManager>,
-    /// Bumped after every committed write: cached derived values older than it are stale.
-    generation: std::sync::atomic::AtomicU64,
-    /// Total counts of recent queries (a page's `TotalRecordCount`), valid for one generation.
-    counts: Mutex<std::collections::HashMap<String, (u64, i64)>>,
+    /// Counts and ordered listings of recent queries, valid for one content generation.
+    cache: cache::QueryCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -101,6 +101,8 @@ impl Store {
         let mut writer = Connection::open(path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         configure(&writer)?;
+        // Before migrating: the rating-score migration scores existing items with them.
+        rating_scores::register_functions(&writer)?;
         migrate(&mut writer, path)?;
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
@@ -118,8 +120,7 @@ impl Store {
             path: path.to_owned(),
             writer: Mutex::new(writer),
             readers,
-            generation: std::sync::atomic::AtomicU64::new(0),
-            counts: Mutex::new(std::collections::HashMap::new()),
+            cache: cache::QueryCache::default(),
         })
     }
 
@@ -129,7 +130,30 @@ impl Store {
     }
 
     /// Runs `f` in one write transaction, committed when `f` returns `Ok`, rolled back otherwise.
+    /// Cached counts and listings are stale after it.
     pub fn write<T, E>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let value = self.transaction(f)?;
+        self.cache.content_changed();
+        Ok(value)
+    }
+
+    /// [`Store::write`] for per-user state that item queries never read (user data, tokens and
+    /// sessions): cached counts and listings stay valid. Item queries that filter on user data
+    /// (played, favorites) carry those item ids in their keys, so they are not affected either.
+    pub fn write_user_state<T, E>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        self.transaction(f)
+    }
+
+    fn transaction<T, E>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
     {
@@ -139,9 +163,23 @@ impl Store {
             .map_err(StoreError::from)?;
         let value = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
-        self.generation
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(value)
+    }
+
+    /// The content generation: it moves after every [`Store::write`]; values derived from the
+    /// store's content under one generation are stale under the next.
+    /// Commits by other connections to the file (another process) move it too; they are seen
+    /// here, when the writer is not busy.
+    pub fn content_generation(&self) -> u64 {
+        if let Ok(conn) = self.writer.try_lock() {
+            if let Ok(version) = conn
+                .prepare_cached("PRAGMA data_version")
+                .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
+            {
+                self.cache.observe_data_version(version);
+            }
+        }
+        self.cache.generation()
     }
 
     /// Runs `f` on a pooled read-only connection (it sees the last committed state).
@@ -153,38 +191,21 @@ impl Store {
         f(&conn)
     }
 
-    /// A count computed by `compute`, cached under `key` until the next write.
-    pub(crate) fn cached_count(
-        &self,
-        key: String,
-        compute: impl FnOnce() -> StoreResult<i64>,
-    ) -> StoreResult<i64> {
-        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
-        if let Ok(cache) = self.counts.lock() {
-            if let Some((g, n)) = cache.get(&key) {
-                if *g == generation {
-                    return Ok(*n);
-                }
-            }
-        }
-        let n = compute()?;
-        if let Ok(mut cache) = self.counts.lock() {
-            if cache.len() >= 512 {
-                cache.retain(|_, (g, _)| *g == generation);
-                if cache.len() >= 512 {
-                    cache.clear();
-                }
-            }
-            cache.insert(key, (generation, n));
-        }
-        Ok(n)
-    }
-
     /// Runs an item query; its total count is cached until the next write (paging through a
     /// library asks the same count for every page).
     pub fn query_items(&self, q: &ItemQuery) -> StoreResult<QueryResult<ItemRecord>> {
         self.read(|c| {
-            query::query_items_counted(c, q, &|key, compute| self.cached_count(key, compute))
+            self.content_generation();
+            query::query_items_cached(c, q, Some(&self.cache))
+        })
+    }
+
+    /// The ids of a page of an item query, and its total count: [`Store::query_items`] without
+    /// reading the items (for callers that keep what they build from items by id).
+    pub fn query_item_ids(&self, q: &ItemQuery) -> StoreResult<QueryResult<ItemId>> {
+        self.read(|c| {
+            self.content_generation();
+            query::query_item_ids_cached(c, q, Some(&self.cache))
         })
     }
 
@@ -201,6 +222,15 @@ impl Store {
                 Err(report.join("\n"))
             })
         })
+    }
+
+    /// Compacts the database (`VACUUM`) and truncates the write-ahead log, on the writer
+    /// connection (outside any transaction). Content is unchanged.
+    pub fn vacuum(&self) -> StoreResult<()> {
+        let conn = self.writer.lock().map_err(|_| StoreError::Poisoned)?;
+        conn.execute_batch("VACUUM;")?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
     }
 }
 
@@ -292,6 +322,146 @@ mod tests {
         add(2);
         add(3);
         assert_eq!(store.query_items(&q).unwrap().total_record_count, 3);
+    }
+
+    /// A write through another handle on the same file (another process) is seen by the
+    /// cached counts and listings of this one.
+    #[test]
+    fn another_handles_writes_invalidate_cached_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Store::open_in(dir.path()).unwrap();
+        let b = Store::open_in(dir.path()).unwrap();
+        let lib = a
+            .write(|tx| put_library(tx, "Movies", LibraryKind::Movies, &["/m".into()]))
+            .unwrap();
+        let add = |store: &Store, n: usize| {
+            store
+                .write(|tx| {
+                    let mut r =
+                        ItemRecord::new(ItemKind::Movie, &format!("/m/{n}.mkv"), format!("M{n}"));
+                    r.library_id = Some(lib);
+                    r.parent_id = Some(lib);
+                    upsert_item(tx, &r)
+                })
+                .unwrap()
+        };
+        for n in 0..4 {
+            add(&a, n);
+        }
+        let q = ItemQuery {
+            include_kinds: vec![ItemKind::Movie],
+            start_index: 2,
+            limit: Some(2),
+            ..ItemQuery::default()
+        };
+        assert_eq!(a.query_item_ids(&q).unwrap().total_record_count, 4);
+        let before = a.content_generation();
+        add(&b, 10);
+        assert!(a.content_generation() > before);
+        let page = a.query_item_ids(&q).unwrap();
+        assert_eq!(page.total_record_count, 5);
+        let direct = a.read(|c| query_items(c, &q)).unwrap();
+        let direct: Vec<ItemId> = direct.items.iter().filter_map(|i| i.id).collect();
+        assert_eq!(page.items, direct);
+    }
+
+    /// Later pages come from a cached listing: they must equal the uncached query's pages, and
+    /// follow content writes but not user-state writes.
+    #[test]
+    fn listed_pages_equal_direct_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).unwrap();
+        let lib = store
+            .write(|tx| put_library(tx, "Movies", LibraryKind::Movies, &["/m".into()]))
+            .unwrap();
+        let add = |n: usize, year: i32| {
+            store
+                .write(|tx| {
+                    let mut r = ItemRecord::new(
+                        ItemKind::Movie,
+                        &format!("/m/{n}.mkv"),
+                        format!("M{}", n % 7),
+                    );
+                    r.library_id = Some(lib);
+                    r.parent_id = Some(lib);
+                    r.production_year = (year > 0).then_some(year);
+                    upsert_item(tx, &r)
+                })
+                .unwrap()
+        };
+        for n in 0..23 {
+            add(n, [0, 1999, 2005][n % 3]);
+        }
+        let pages = |sort: Vec<(SortBy, SortOrder)>| -> Vec<(Vec<ItemId>, usize, Vec<ItemId>)> {
+            (0..6)
+                .map(|p| {
+                    let q = ItemQuery {
+                        include_kinds: vec![ItemKind::Movie],
+                        sort: sort.clone(),
+                        start_index: p * 5,
+                        limit: Some(5),
+                        ..ItemQuery::default()
+                    };
+                    let cached = store.query_items(&q).unwrap();
+                    let direct = store.read(|c| query_items(c, &q)).unwrap();
+                    assert_eq!(cached.total_record_count, direct.total_record_count);
+                    let ids = |r: &QueryResult<ItemRecord>| -> Vec<ItemId> {
+                        r.items.iter().filter_map(|i| i.id).collect()
+                    };
+                    let only_ids = store.query_item_ids(&q).unwrap();
+                    assert_eq!(only_ids.items, ids(&cached), "ids of page {p}");
+                    assert_eq!(only_ids.total_record_count, cached.total_record_count);
+                    (ids(&cached), cached.total_record_count, ids(&direct))
+                })
+                .collect()
+        };
+        for sort in [
+            vec![],
+            vec![(SortBy::ProductionYear, SortOrder::Descending)],
+            vec![
+                (SortBy::SortName, SortOrder::Descending),
+                (SortBy::ProductionYear, SortOrder::Ascending),
+            ],
+        ] {
+            for (cached, total, direct) in pages(sort.clone()) {
+                assert_eq!(cached, direct, "{sort:?}");
+                assert_eq!(total, 23);
+            }
+        }
+        let before = store.content_generation();
+        store
+            .write_user_state(|tx| tx.execute_batch("SELECT 1").map_err(StoreError::from))
+            .unwrap();
+        assert_eq!(
+            store.content_generation(),
+            before,
+            "user state is not content"
+        );
+        add(100, 2001);
+        assert!(store.content_generation() > before);
+        for (cached, total, direct) in pages(vec![]) {
+            assert_eq!(cached, direct);
+            assert_eq!(total, 24, "the listing follows the write");
+        }
+        // The last page is short, a page past the end is empty.
+        for start in [20, 40] {
+            let q = ItemQuery {
+                start_index: start,
+                limit: Some(5),
+                ..ItemQuery::default()
+            };
+            let direct = store.read(|c| query_items(c, &q)).unwrap();
+            assert_eq!(
+                store.query_items(&q).unwrap().items.len(),
+                direct.items.len()
+            );
+        }
+        let q = ItemQuery {
+            start_index: 40,
+            limit: Some(5),
+            ..ItemQuery::default()
+        };
+        assert!(store.query_items(&q).unwrap().items.is_empty());
     }
 
     #[test]

@@ -27,7 +27,13 @@ impl ItemId {
 
     /// The N-format text (32 lower-case hex digits).
     pub fn to_n(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(32);
+        for b in self.0 {
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+        out
     }
 
     /// Parses N format or dashed D format (any case). `None` for anything else.

@@ -5,6 +5,7 @@
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
 
+use super::cache::{Listed, QueryCache, MAX_KEY_LEN};
 use super::model::*;
 use super::write::blob_id;
 use super::{StoreError, StoreResult};
@@ -107,6 +108,9 @@ pub struct ItemQuery {
     /// Only items of these libraries (a user's library access); by-name items (people,
     /// genres...) belong to no library and always pass. `None`: every library.
     pub visible_libraries: Option<Vec<ItemId>>,
+    /// A user's parental control (rating limit, unrated kinds blocked) on the stored rating
+    /// scores; `None`: none. See [`crate::ratings::ParentalControl`].
+    pub parental: Option<crate::ratings::ParentalControl>,
     /// Exclude these ids.
     pub exclude_ids: Vec<ItemId>,
     /// Folders only (`true`) or non-folders only (`false`).
@@ -169,6 +173,8 @@ const ITEM_COLUMNS: &str =
     items.file_mtime, items.bitrate, items.video_3d_format, items.video_type,
     items.is_placeholder, items.probe_error, items.nfo_error, items.date_created,
     items.fingerprint";
+/// How many columns [`ITEM_COLUMNS`] selects.
+const ITEM_COLUMN_COUNT: usize = 37;
 
 fn opt_blob(r: &Row<'_>, i: usize, column: &'static str) -> rusqlite::Result<Option<ItemId>> {
     match r.get::<_, Option<Vec<u8>>>(i)? {
@@ -383,6 +389,27 @@ pub fn get_item(conn: &Connection, id: ItemId) -> StoreResult<Option<ItemRecord>
     Ok(item)
 }
 
+/// The items with these ids, with their linked rows, in no particular order (unknown ids are
+/// skipped).
+pub fn get_items(conn: &Connection, ids: &[ItemId]) -> StoreResult<Vec<ItemRecord>> {
+    let mut items = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS} FROM items WHERE {}",
+            any_of("items.id", chunk.len())
+        ))?;
+        let rows = stmt.query_map(
+            params_from_iter(chunk.iter().map(|id| &id.0[..])),
+            read_item,
+        )?;
+        for row in rows {
+            items.push(row?);
+        }
+    }
+    load_links_many(conn, &mut items)?;
+    Ok(items)
+}
+
 /// Ids of the items that are extras of `owner`, by sort name.
 pub fn extras_of(conn: &Connection, owner: ItemId) -> StoreResult<Vec<ItemId>> {
     ids_where(conn, "owner_id = ?1", owner)
@@ -475,6 +502,11 @@ fn build_where(conn: &Connection, q: &ItemQuery) -> StoreResult<(String, Vec<Val
             ));
             args.extend(libs.iter().map(blob));
         }
+    }
+    if let Some(control) = &q.parental {
+        let (clause, values) = control.sql();
+        clauses.push(clause);
+        args.extend(values);
     }
     if !q.exclude_ids.is_empty() {
         clauses.push(format!("NOT {}", any_of("items.id", q.exclude_ids.len())));
@@ -570,29 +602,167 @@ fn build_where(conn: &Connection, q: &ItemQuery) -> StoreResult<(String, Vec<Val
 
 /// Runs a query: one page of fully loaded items and the total number of matches.
 pub fn query_items(conn: &Connection, q: &ItemQuery) -> StoreResult<QueryResult<ItemRecord>> {
-    query_items_counted(conn, q, &|_, count| count())
+    query_items_cached(conn, q, None)
 }
 
-/// Computes (or recalls) a count under a key: `(key, compute) -> count`.
-pub(crate) type CountFn<'a> =
-    dyn Fn(String, &dyn Fn() -> StoreResult<i64>) -> StoreResult<i64> + 'a;
-
-/// [`query_items`] with the total count taken through `count(key, compute)` (a cache).
-pub(crate) fn query_items_counted(
+/// [`query_items`] with the total count, and the order of later pages, taken from `cache`.
+///
+/// A first page is one indexed query. A later page (`start_index >= limit`) of a query whose
+/// order is not random comes from the query's ordered listing of row ids, computed once per
+/// content generation: paging deep into a large library then costs a slice and 100 row lookups
+/// instead of SQLite stepping over every row before the offset.
+pub(crate) fn query_items_cached(
     conn: &Connection,
     q: &ItemQuery,
-    count: &CountFn<'_>,
+    cache: Option<&QueryCache>,
 ) -> StoreResult<QueryResult<ItemRecord>> {
-    let (where_sql, args) = build_where(conn, q)?;
-    let key = format!("{where_sql}|{args:?}");
-    let total = count(key, &|| {
-        Ok(conn.query_row(
-            &format!("SELECT COUNT(*) FROM items {where_sql}"),
-            params_from_iter(args.iter()),
-            |r| r.get(0),
-        )?)
-    })?;
+    let plan = Plan::new(conn, q)?;
+    if let Some((page, total)) = plan.listed_page(conn, q, cache)? {
+        let rows: Vec<i64> = page.iter().map(|(row, _)| *row).collect();
+        let mut items = items_by_rowid(conn, &rows)?;
+        load_links_many(conn, &mut items)?;
+        return Ok(QueryResult {
+            items,
+            total_record_count: total,
+            start_index: q.start_index,
+        });
+    }
+    let total = plan.total(conn, cache)?;
+    let mut items: Vec<ItemRecord> = conn
+        .prepare(&plan.page_sql(q, ITEM_COLUMNS))?
+        .query_map(params_from_iter(plan.args.iter()), read_item)?
+        .collect::<Result<_, _>>()?;
+    load_links_many(conn, &mut items)?;
+    Ok(QueryResult {
+        items,
+        total_record_count: total,
+        start_index: q.start_index,
+    })
+}
 
+/// The ids of a page of an item query (nothing else is read), with its total count; counts
+/// and later pages come from `cache` as in [`query_items_cached`].
+pub(crate) fn query_item_ids_cached(
+    conn: &Connection,
+    q: &ItemQuery,
+    cache: Option<&QueryCache>,
+) -> StoreResult<QueryResult<ItemId>> {
+    let plan = Plan::new(conn, q)?;
+    if let Some((page, total)) = plan.listed_page(conn, q, cache)? {
+        return Ok(QueryResult {
+            items: page.iter().map(|(_, id)| *id).collect(),
+            total_record_count: total,
+            start_index: q.start_index,
+        });
+    }
+    let total = plan.total(conn, cache)?;
+    let ids: Vec<Vec<u8>> = conn
+        .prepare(&plan.page_sql(q, "items.id"))?
+        .query_map(params_from_iter(plan.args.iter()), |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(QueryResult {
+        items: ids
+            .iter()
+            .map(|b| blob_id(b, "items.id"))
+            .collect::<StoreResult<_>>()?,
+        total_record_count: total,
+        start_index: q.start_index,
+    })
+}
+
+/// An item query in SQL: its `WHERE`, arguments and `ORDER BY`.
+struct Plan {
+    where_sql: String,
+    args: Vec<Value>,
+    order: String,
+    /// The cache key of its count (the listing key adds the order).
+    key: String,
+}
+
+impl Plan {
+    fn new(conn: &Connection, q: &ItemQuery) -> StoreResult<Self> {
+        let (where_sql, args) = build_where(conn, q)?;
+        let key = format!("{where_sql}|{args:?}");
+        Ok(Self {
+            where_sql,
+            args,
+            order: order_by(q),
+            key,
+        })
+    }
+
+    /// The page as (row id, item id) from the query's ordered listing, when it is cached or
+    /// worth computing (a later page of a query in a stable order). `None`: query directly.
+    fn listed_page(
+        &self,
+        conn: &Connection,
+        q: &ItemQuery,
+        cache: Option<&QueryCache>,
+    ) -> StoreResult<Option<(Vec<Listed>, usize)>> {
+        let Some(cache) = cache.filter(|_| {
+            q.limit.is_some()
+                && !q.sort.iter().any(|(by, _)| *by == SortBy::Random)
+                && self.key.len() + self.order.len() <= MAX_KEY_LEN
+        }) else {
+            return Ok(None);
+        };
+        let listing_key = format!("{}|{}", self.key, self.order);
+        let rows = match cache.listing(&listing_key) {
+            Some(rows) => rows,
+            None if q.start_index >= q.limit.unwrap_or(usize::MAX) => {
+                cache.compute_listing(listing_key, &|| {
+                    let mut stmt = conn.prepare(&format!(
+                        "SELECT items.rowid, items.id FROM items {} ORDER BY {}",
+                        self.where_sql, self.order
+                    ))?;
+                    let rows = stmt.query_map(params_from_iter(self.args.iter()), |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                    })?;
+                    let mut out = Vec::new();
+                    for row in rows {
+                        let (rowid, id) = row?;
+                        out.push((rowid, blob_id(&id, "items.id")?));
+                    }
+                    Ok(out)
+                })?
+            }
+            None => return Ok(None),
+        };
+        let start = q.start_index.min(rows.len());
+        let end = start
+            .saturating_add(q.limit.unwrap_or(usize::MAX))
+            .min(rows.len());
+        Ok(Some((rows[start..end].to_vec(), rows.len())))
+    }
+
+    /// The total count (cached per content generation when a cache is given).
+    fn total(&self, conn: &Connection, cache: Option<&QueryCache>) -> StoreResult<usize> {
+        let compute = || -> StoreResult<i64> {
+            Ok(conn.query_row(
+                &format!("SELECT COUNT(*) FROM items {}", self.where_sql),
+                params_from_iter(self.args.iter()),
+                |r| r.get(0),
+            )?)
+        };
+        let total = match cache {
+            Some(cache) => cache.count(self.key.clone(), &compute)?,
+            None => compute()?,
+        };
+        usize::try_from(total).map_err(|_| StoreError::Corrupt { column: "COUNT(*)" })
+    }
+
+    /// One page of `columns` in the query's order.
+    fn page_sql(&self, q: &ItemQuery, columns: &str) -> String {
+        let limit = q.limit.map(|l| l as i64).unwrap_or(-1);
+        format!(
+            "SELECT {columns} FROM items {} ORDER BY {} LIMIT {limit} OFFSET {}",
+            self.where_sql, self.order, q.start_index
+        )
+    }
+}
+
+/// The `ORDER BY` of a query: its sorts, then sort name and id (a total order).
+fn order_by(q: &ItemQuery) -> String {
     let default_order = q.sort.first().map(|(_, o)| *o).unwrap_or_default();
     let mut order: Vec<String> = q
         .sort
@@ -627,23 +797,27 @@ pub(crate) fn query_items_counted(
         order.push("items.sort_name ASC".into());
     }
     order.push("items.id ASC".into());
-    let limit = q.limit.map(|l| l as i64).unwrap_or(-1);
-    let sql = format!(
-        "SELECT {ITEM_COLUMNS} FROM items {where_sql} ORDER BY {} LIMIT {limit} OFFSET {}",
-        order.join(", "),
-        q.start_index
-    );
-    let mut items: Vec<ItemRecord> = conn
-        .prepare(&sql)?
-        .query_map(params_from_iter(args.iter()), read_item)?
-        .collect::<Result<_, _>>()?;
-    load_links_many(conn, &mut items)?;
-    Ok(QueryResult {
-        items,
-        total_record_count: usize::try_from(total)
-            .map_err(|_| StoreError::Corrupt { column: "COUNT(*)" })?,
-        start_index: q.start_index,
-    })
+    order.join(", ")
+}
+
+/// The items with these row ids, in the order given (rows gone since are skipped).
+fn items_by_rowid(conn: &Connection, rows: &[i64]) -> StoreResult<Vec<ItemRecord>> {
+    let mut by_row: std::collections::HashMap<i64, ItemRecord> =
+        std::collections::HashMap::with_capacity(rows.len());
+    for chunk in rows.chunks(500) {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS}, items.rowid FROM items WHERE {}",
+            any_of("items.rowid", chunk.len())
+        ))?;
+        let found = stmt.query_map(params_from_iter(chunk.iter()), |r| {
+            Ok((r.get::<_, i64>(ITEM_COLUMN_COUNT)?, read_item(r)?))
+        })?;
+        for row in found {
+            let (rowid, item) = row?;
+            by_row.insert(rowid, item);
+        }
+    }
+    Ok(rows.iter().filter_map(|r| by_row.remove(r)).collect())
 }
 
 /// For many owners at once: their extras as (trailers, other extras) counts. Owners without

@@ -249,6 +249,67 @@ CREATE INDEX items_browse ON items(library_id, kind, sort_name, id)
 CREATE INDEX items_browse_created ON items(library_id, kind, date_created, id)
     WHERE owner_id IS NULL AND primary_version_id IS NULL;
 "#,
+    // 5: the activity log, scheduled task state (stored triggers, last result) and per-library
+    // options. Times are Unix milliseconds (UTC).
+    r#"
+-- Entries outlive the users they mention: user_id is not a foreign key (NULL: no user).
+CREATE TABLE activity_log (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    overview TEXT,
+    short_overview TEXT,
+    type TEXT NOT NULL,
+    item_id TEXT,
+    user_id BLOB,
+    date INTEGER NOT NULL,
+    severity TEXT NOT NULL
+);
+CREATE INDEX activity_log_date ON activity_log(date);
+CREATE INDEX activity_log_user ON activity_log(user_id, date);
+
+-- One row per task key once anything about it is stored. triggers: a JSON array of trigger
+-- objects, NULL for the task's defaults. last_*: the last run's result, NULL before any run.
+CREATE TABLE scheduled_tasks (
+    task_key TEXT PRIMARY KEY NOT NULL,
+    triggers TEXT,
+    last_start_ms INTEGER,
+    last_end_ms INTEGER,
+    last_status TEXT,
+    last_error TEXT
+) WITHOUT ROWID;
+
+-- Jellyfin's LibraryOptions object of a library, stored whole (unknown keys kept).
+CREATE TABLE library_options (
+    library_id BLOB PRIMARY KEY NOT NULL REFERENCES libraries(id) ON DELETE CASCADE,
+    options TEXT NOT NULL
+) WITHOUT ROWID;
+"#,
+    // 6: parental rating scores per item (see store/rating_scores.rs): the score and sub-score
+    // of the item's official rating in the server's rating country, or its parent's when it
+    // has no rating string. Existing items are scored here with the SQL functions the store
+    // registers on its writer before migrating (US ratings; the library handle re-scores when
+    // the server's country differs).
+    r#"
+ALTER TABLE items ADD COLUMN rating_score INTEGER;
+ALTER TABLE items ADD COLUMN rating_sub_score INTEGER;
+CREATE TABLE rating_country (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    code TEXT NOT NULL
+);
+INSERT INTO rating_country (id, code) VALUES (1, 'us');
+UPDATE items SET rating_score = jf_rating_score(official_rating, 'us'),
+    rating_sub_score = jf_rating_sub_score(official_rating, 'us')
+    WHERE TRIM(COALESCE(official_rating, '')) != '';
+UPDATE items SET
+    rating_score = (SELECT a.rating_score FROM item_ancestors ia JOIN items a ON a.id = ia.ancestor_id
+        WHERE ia.item_id = items.id AND TRIM(COALESCE(a.official_rating, '')) != ''
+        ORDER BY (SELECT COUNT(*) FROM item_ancestors d WHERE d.item_id = a.id) DESC LIMIT 1),
+    rating_sub_score = (SELECT a.rating_sub_score FROM item_ancestors ia JOIN items a ON a.id = ia.ancestor_id
+        WHERE ia.item_id = items.id AND TRIM(COALESCE(a.official_rating, '')) != ''
+        ORDER BY (SELECT COUNT(*) FROM item_ancestors d WHERE d.item_id = a.id) DESC LIMIT 1)
+    WHERE parent_id IS NOT NULL AND TRIM(COALESCE(official_rating, '')) = '';
+CREATE INDEX items_rating ON items(rating_score, rating_sub_score);
+"#,
 ];
 
 #[cfg(test)]
@@ -334,5 +395,53 @@ mod tests {
                 .unwrap(),
             None
         );
+    }
+
+    #[test]
+    fn the_rating_score_migration_scores_existing_items() {
+        use crate::ratings::{stored_score, RatingScore};
+        let dir = tempfile::tempdir().unwrap();
+        let (series, episode, movie) = (ItemId([1; 16]), ItemId([2; 16]), ItemId([3; 16]));
+        let at = MIGRATIONS
+            .iter()
+            .position(|m| m.contains("ADD COLUMN rating_score"))
+            .unwrap();
+        {
+            // A database as the build before the rating scores left it.
+            let conn = rusqlite::Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+            for m in &MIGRATIONS[..at] {
+                conn.execute_batch(m).unwrap();
+            }
+            conn.pragma_update(None, "user_version", at as i64).unwrap();
+            for (id, kind, rating, parent) in [
+                (series, "Series", Some("TV-14"), None),
+                (episode, "Episode", None, Some(series)),
+                (movie, "Movie", Some("R"), None),
+            ] {
+                conn.execute(
+                    "INSERT INTO items (id, kind, parent_id, name, sort_name, official_rating,
+                        is_folder, date_created, date_modified)
+                     VALUES (?1, ?2, ?3, 'x', 'x', ?4, 0, 1, 1)",
+                    rusqlite::params![
+                        &id.0[..],
+                        kind,
+                        parent.map(|p: ItemId| p.0.to_vec()),
+                        rating
+                    ],
+                )
+                .unwrap();
+            }
+            conn.execute(
+                "INSERT INTO item_ancestors (item_id, ancestor_id) VALUES (?1, ?2)",
+                rusqlite::params![&episode.0[..], &series.0[..]],
+            )
+            .unwrap();
+        }
+        let store = Store::open_in(dir.path()).unwrap();
+        let score = |id| store.read(|c| stored_score(c, id)).unwrap();
+        assert_eq!(score(series), Some(RatingScore::new(14, Some(0))));
+        assert_eq!(score(episode), Some(RatingScore::new(14, Some(0))));
+        assert_eq!(score(movie), Some(RatingScore::new(17, Some(0))));
+        assert_eq!(store.integrity_check().unwrap(), Ok(()));
     }
 }

@@ -34,14 +34,23 @@ pub fn library_id_for(name: &str) -> ItemId {
     )
 }
 
-/// Creates a library, or updates its kind and folders when it exists. Returns its id.
+/// Creates a library, or updates its kind and folders when one of this name exists (ignoring
+/// case; a renamed library keeps its first id). Returns its id.
 pub fn put_library(
     tx: &Transaction<'_>,
     name: &str,
     kind: LibraryKind,
     folders: &[String],
 ) -> StoreResult<ItemId> {
-    let id = library_id_for(name);
+    let existing: Option<Vec<u8>> = tx
+        .query_row("SELECT id FROM libraries WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let id = match existing {
+        Some(bytes) => blob_id(&bytes, "libraries.id")?,
+        None => library_id_for(name),
+    };
     let now = now_secs();
     tx.execute(
         "INSERT INTO libraries (id, name, kind, created_at) VALUES (?1, ?2, ?3, ?4)
@@ -96,6 +105,49 @@ pub fn list_libraries(conn: &Connection) -> StoreResult<Vec<LibraryRecord>> {
         });
     }
     Ok(out)
+}
+
+/// Renames a library (and its CollectionFolder item); its id stays. `Ok(false)` when another
+/// library already has the new name (ignoring case).
+pub fn rename_library(tx: &Transaction<'_>, id: ItemId, new_name: &str) -> StoreResult<bool> {
+    let taken: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM libraries WHERE name = ?1 AND id != ?2)",
+        params![new_name, &id.0[..]],
+        |r| r.get(0),
+    )?;
+    if taken {
+        return Ok(false);
+    }
+    tx.execute(
+        "UPDATE libraries SET name = ?2 WHERE id = ?1",
+        params![&id.0[..], new_name],
+    )?;
+    tx.execute(
+        "UPDATE items SET name = ?2, sort_name = ?3 WHERE id = ?1",
+        params![&id.0[..], new_name, sort_name(new_name)],
+    )?;
+    Ok(true)
+}
+
+/// The options stored for a library (a JSON object's text), if any.
+pub fn library_options(conn: &Connection, id: ItemId) -> StoreResult<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT options FROM library_options WHERE library_id = ?1",
+            [&id.0[..]],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Stores a library's options (a JSON object's text), replacing what was stored.
+pub fn set_library_options(tx: &Transaction<'_>, id: ItemId, options: &str) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO library_options (library_id, options) VALUES (?1, ?2)
+         ON CONFLICT(library_id) DO UPDATE SET options = excluded.options",
+        params![&id.0[..], options],
+    )?;
+    Ok(())
 }
 
 /// Deletes a library with all its items.
@@ -167,16 +219,26 @@ pub fn upsert_item(tx: &Transaction<'_>, rec: &ItemRecord) -> StoreResult<()> {
     } else {
         now
     };
+    let rating_before = super::rating_scores::before_upsert(tx, id, kind)?;
     tx.execute(
         "INSERT INTO items (id, kind, library_id, parent_id, owner_id, primary_version_id, series_id,
             season_id, path, name, sort_name, original_title, overview, tagline, production_year,
             premiere_date, community_rating, official_rating, run_time_ticks, index_number,
             parent_index_number, index_number_end, series_name, album, extra_type, is_folder,
             media_type, container, size, file_mtime, bitrate, video_3d_format, video_type,
-            is_placeholder, probe_error, nfo_error, date_created, date_modified, fingerprint)
+            is_placeholder, probe_error, nfo_error, date_created, date_modified, fingerprint,
+            rating_score, rating_sub_score)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35,
-            ?36, ?37, ?38, ?39)
+            ?36, ?37, ?38, ?39,
+            -- Parental rating score (store/rating_scores.rs): the official rating's, or the
+            -- parent's when the item has no rating string.
+            CASE WHEN TRIM(COALESCE(?18, '')) = ''
+                THEN (SELECT p.rating_score FROM items p WHERE p.id = ?4)
+                ELSE jf_rating_score(?18, (SELECT code FROM rating_country WHERE id = 1)) END,
+            CASE WHEN TRIM(COALESCE(?18, '')) = ''
+                THEN (SELECT p.rating_sub_score FROM items p WHERE p.id = ?4)
+                ELSE jf_rating_sub_score(?18, (SELECT code FROM rating_country WHERE id = 1)) END)
          ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, library_id = excluded.library_id,
             parent_id = excluded.parent_id, owner_id = excluded.owner_id,
             primary_version_id = excluded.primary_version_id, series_id = excluded.series_id,
@@ -196,7 +258,8 @@ pub fn upsert_item(tx: &Transaction<'_>, rec: &ItemRecord) -> StoreResult<()> {
             video_3d_format = excluded.video_3d_format, video_type = excluded.video_type,
             is_placeholder = excluded.is_placeholder, probe_error = excluded.probe_error,
             nfo_error = excluded.nfo_error, date_modified = excluded.date_modified,
-            fingerprint = excluded.fingerprint",
+            fingerprint = excluded.fingerprint, rating_score = excluded.rating_score,
+            rating_sub_score = excluded.rating_sub_score",
         params![
             &id.0[..],
             kind.name(),
@@ -264,6 +327,7 @@ pub fn upsert_item(tx: &Transaction<'_>, rec: &ItemRecord) -> StoreResult<()> {
         )?
         .execute(params![key, &parent.0[..]])?;
     }
+    super::rating_scores::after_upsert(tx, id, rating_before)?;
     for (i, part) in rec.additional_parts.iter().enumerate() {
         tx.prepare_cached(
             "INSERT INTO item_parts (item_id, part_index, path) VALUES (?1, ?2, ?3)",

@@ -9,6 +9,7 @@
 //! [`UserData`] wraps them over a [`Store`].
 
 mod rules;
+mod suggestions;
 
 #[cfg(test)]
 mod tests;
@@ -23,6 +24,7 @@ use crate::auth::{from_ms, to_ms, user_exists, UserId};
 use crate::store::{IdFilter, ItemId, ItemKind, MediaType, QueryResult, Store, StoreError};
 
 pub use rules::{apply_play_state, PlayClass, PlayableItem, ResumeRules, TICKS_PER_SECOND};
+pub use suggestions::{suggestion_query, suggestions, SuggestionQuery};
 
 /// Errors of user data operations.
 #[derive(Debug, thiserror::Error)]
@@ -256,7 +258,8 @@ pub fn get_many(
         .collect();
     for chunk in items.chunks(500) {
         let marks = vec!["?"; chunk.len()].join(", ");
-        let mut stmt = conn.prepare(&format!(
+        // Cached: pages ask for the same number of items again and again.
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT {DATA_COLUMNS} FROM user_data WHERE user_id = ? AND item_id IN ({marks})"
         ))?;
         let args = std::iter::once(SqlValue::Blob(user.0.to_vec()))
@@ -852,7 +855,7 @@ impl<'a> UserData<'a> {
         client: &str,
         value: &serde_json::Value,
     ) -> UserDataResult<()> {
-        self.store.write(|tx| {
+        self.store.write_user_state(|tx| {
             tx.execute(
                 "INSERT OR REPLACE INTO display_preferences (user_id, pref_id, client, value)
                  VALUES (?1, ?2, ?3, ?4)",
@@ -885,12 +888,13 @@ impl<'a> UserData<'a> {
     ) -> UserDataResult<UserItemData> {
         let now = SystemTime::now();
         self.store
-            .write(|tx| mark_played(tx, user, item, date_played, now))
+            .write_user_state(|tx| mark_played(tx, user, item, date_played, now))
     }
 
     /// See [`mark_unplayed`].
     pub fn mark_unplayed(&self, user: UserId, item: ItemId) -> UserDataResult<UserItemData> {
-        self.store.write(|tx| mark_unplayed(tx, user, item))
+        self.store
+            .write_user_state(|tx| mark_unplayed(tx, user, item))
     }
 
     /// See [`set_favorite`].
@@ -901,7 +905,16 @@ impl<'a> UserData<'a> {
         favorite: bool,
     ) -> UserDataResult<UserItemData> {
         self.store
-            .write(|tx| set_favorite(tx, user, item, favorite))
+            .write_user_state(|tx| set_favorite(tx, user, item, favorite))
+    }
+
+    /// See [`suggestions`].
+    pub fn suggestions(
+        &self,
+        user: &crate::auth::User,
+        query: &SuggestionQuery,
+    ) -> UserDataResult<QueryResult<crate::store::ItemRecord>> {
+        suggestions(self.store, user, query)
     }
 
     /// See [`set_likes`].
@@ -911,7 +924,8 @@ impl<'a> UserData<'a> {
         item: ItemId,
         likes: Option<bool>,
     ) -> UserDataResult<UserItemData> {
-        self.store.write(|tx| set_likes(tx, user, item, likes))
+        self.store
+            .write_user_state(|tx| set_likes(tx, user, item, likes))
     }
 
     /// See [`update`].
@@ -921,13 +935,15 @@ impl<'a> UserData<'a> {
         item: ItemId,
         change: &UserDataUpdate,
     ) -> UserDataResult<UserItemData> {
-        self.store.write(|tx| update(tx, user, item, change))
+        self.store
+            .write_user_state(|tx| update(tx, user, item, change))
     }
 
     /// See [`playback_start`].
     pub fn playback_start(&self, user: UserId, item: ItemId) -> UserDataResult<UserItemData> {
         let now = SystemTime::now();
-        self.store.write(|tx| playback_start(tx, user, item, now))
+        self.store
+            .write_user_state(|tx| playback_start(tx, user, item, now))
     }
 
     /// See [`playback_progress`].
@@ -938,8 +954,9 @@ impl<'a> UserData<'a> {
         position_ticks: Option<i64>,
         streams: Option<StreamSelection>,
     ) -> UserDataResult<(UserItemData, bool)> {
-        self.store
-            .write(|tx| playback_progress(tx, user, item, position_ticks, streams, &self.rules))
+        self.store.write_user_state(|tx| {
+            playback_progress(tx, user, item, position_ticks, streams, &self.rules)
+        })
     }
 
     /// See [`playback_stopped`].
@@ -950,8 +967,9 @@ impl<'a> UserData<'a> {
         position_ticks: Option<i64>,
         failed: bool,
     ) -> UserDataResult<(UserItemData, bool)> {
-        self.store
-            .write(|tx| playback_stopped(tx, user, item, position_ticks, failed, &self.rules))
+        self.store.write_user_state(|tx| {
+            playback_stopped(tx, user, item, position_ticks, failed, &self.rules)
+        })
     }
 
     /// See [`resume`].

@@ -29,3 +29,4 @@ fn naming_vectors_all_pass() {
 }
 
 mod library;
+mod subtitles;

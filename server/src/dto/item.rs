@@ -278,6 +278,11 @@ impl FieldSet {
         1 << (f as u32)
     }
 
+    /// The set as bits (one per field; a cache key).
+    pub fn bits(&self) -> u64 {
+        self.0
+    }
+
     /// Parses `Fields` values: each value may itself be a comma list (`A,B` or repeated keys,
     /// SURFACE.md §1.3); names match ignoring case and surrounding spaces; unknown names
     /// (`Writer`, `Metascore`...) are dropped.

@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use jellyfin_core::naming::external::Iso6392;
+use jellyfin_core::playback;
 use jellyfin_core::store::{ItemId, ItemKind, ItemRecord, MediaType, StreamRecord};
 use serde::Serialize;
 
@@ -430,8 +431,8 @@ pub struct SourceFlags {
     pub supports_direct_stream: bool,
     /// `SupportsTranscoding`.
     pub supports_transcoding: bool,
-    /// When set, text subtitles the server can serve get `DeliveryMethod: External` and a
-    /// `DeliveryUrl`; other subtitles are left for the caller.
+    /// When set (PlaybackInfo), every subtitle stream gets its `DeliveryMethod` as the core
+    /// decides it from the client's subtitle profiles, and `External` ones a `DeliveryUrl`.
     pub subtitle_delivery: Option<SubtitleDelivery>,
 }
 
@@ -448,14 +449,18 @@ impl Default for SourceFlags {
     }
 }
 
-/// How external subtitle delivery URLs are built (see [`subtitle_delivery_url`]).
+/// What subtitle delivery is decided from (see [`playback::subtitle_delivery`]) and how the
+/// URLs of `External` ones are built (see [`subtitle_delivery_url`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubtitleDelivery {
     /// Token appended as `?ApiKey=` (browsers fetch subtitles without headers).
     pub api_key: Option<String>,
-    /// Target format (`vtt`, `srt`); `None` keeps each stream's own format. ASS/SSA streams
-    /// always keep theirs (Jellyfin cannot convert from them).
-    pub format: Option<String>,
+    /// The client's `SubtitleProfiles`. Empty: text streams the server can serve go `External`
+    /// as WebVTT (ASS/SSA in their own format), others `Encode`
+    /// ([`playback::default_subtitle_delivery`]).
+    pub profiles: Vec<playback::SubtitleProfile>,
+    /// The media is transcoded (nothing embedded; HLS subtitle profiles apply).
+    pub transcoding: bool,
 }
 
 /// The playable versions of `item`: the item's own file first (`Id` = the item id), then its
@@ -504,24 +509,49 @@ fn source_info(
     if let (Some(delivery), Some(item_id), Some(source_id)) =
         (&flags.subtitle_delivery, version.id, id.as_deref())
     {
-        for s in streams.iter_mut().filter(|s| {
-            s.stream_type == MediaStreamType::Subtitle
-                && s.is_text_subtitle_stream
-                && s.supports_external_stream
-        }) {
-            let native = subtitle_file_format(s.codec.as_deref().unwrap_or("srt"));
-            let format = match &delivery.format {
-                Some(f) if native != "ass" && native != "ssa" => f.as_str(),
-                _ => native,
+        let play_method = if delivery.transcoding {
+            playback::PlayMethod::Transcode
+        } else {
+            playback::PlayMethod::DirectPlay
+        };
+        let containers = playback::container_names(version);
+        for s in streams
+            .iter_mut()
+            .filter(|s| s.stream_type == MediaStreamType::Subtitle)
+        {
+            // An external file without a codec is known by its extension.
+            let codec = s
+                .codec
+                .clone()
+                .or_else(|| {
+                    s.path
+                        .as_deref()
+                        .map(file_extension)
+                        .map(str::to_ascii_lowercase)
+                })
+                .unwrap_or_default();
+            let facts = playback::SubtitleStreamFacts {
+                codec: &codec,
+                language: s.language.as_deref(),
+                is_external: s.is_external,
+                is_text: s.is_text_subtitle_stream,
+                supports_external_stream: s.supports_external_stream,
             };
-            s.delivery_method = Some(SubtitleDeliveryMethod::External);
-            s.delivery_url = Some(subtitle_delivery_url(
-                item_id,
-                source_id,
-                s.index,
-                format,
-                delivery.api_key.as_deref(),
-            ));
+            let decided = if delivery.profiles.is_empty() {
+                playback::default_subtitle_delivery(&facts)
+            } else {
+                playback::subtitle_delivery(&facts, &delivery.profiles, play_method, &containers)
+            };
+            s.delivery_method = Some(delivery_method(decided.method));
+            if decided.method == playback::SubtitleMethod::External {
+                s.delivery_url = Some(subtitle_delivery_url(
+                    item_id,
+                    source_id,
+                    s.index,
+                    &decided.format.to_ascii_lowercase(),
+                    delivery.api_key.as_deref(),
+                ));
+            }
             s.is_external_url = Some(false);
         }
     }
@@ -637,6 +667,17 @@ pub fn subtitle_delivery_url(
         url.push_str(key);
     }
     url
+}
+
+/// The wire name of a delivery method.
+fn delivery_method(method: playback::SubtitleMethod) -> SubtitleDeliveryMethod {
+    match method {
+        playback::SubtitleMethod::Encode => SubtitleDeliveryMethod::Encode,
+        playback::SubtitleMethod::Embed => SubtitleDeliveryMethod::Embed,
+        playback::SubtitleMethod::External => SubtitleDeliveryMethod::External,
+        playback::SubtitleMethod::Hls => SubtitleDeliveryMethod::Hls,
+        playback::SubtitleMethod::Drop => SubtitleDeliveryMethod::Drop,
+    }
 }
 
 /// The file extension a subtitle codec is served as (`subrip` -> `srt`, `webvtt` -> `vtt`).
@@ -1822,7 +1863,13 @@ mod tests {
         let flags = SourceFlags {
             subtitle_delivery: Some(SubtitleDelivery {
                 api_key: Some("0123456789abcdef0123456789abcdef".into()),
-                format: Some("vtt".into()),
+                profiles: vec![playback::SubtitleProfile {
+                    format: "vtt".into(),
+                    method: playback::SubtitleMethod::External,
+                    language: String::new(),
+                    container: String::new(),
+                }],
+                transcoding: false,
             }),
             ..SourceFlags::default()
         };
@@ -1895,6 +1942,111 @@ mod tests {
         // Without alternates the name is the whole file name.
         let alone = media_sources(&primary, &[], SourceFlags::default());
         assert_eq!(alone[0].name.as_deref(), Some("Heat (1995) - 1080p"));
+    }
+
+    #[test]
+    fn subtitle_deliveries_follow_the_profiles() {
+        let mut item = movie();
+        let embedded = |index: i32, codec: &str| StreamRecord {
+            index,
+            kind: "Subtitle".into(),
+            codec: Some(codec.into()),
+            language: Some("eng".into()),
+            ..StreamRecord::default()
+        };
+        // 3: PGS, 4: external SubRip, 5: embedded SubRip, 6: embedded ASS.
+        item.streams.push(embedded(5, "subrip"));
+        item.streams.push(embedded(6, "ass"));
+        let profile = |format: &str, method| playback::SubtitleProfile {
+            format: format.into(),
+            method,
+            language: String::new(),
+            container: String::new(),
+        };
+        let web = vec![profile("vtt", playback::SubtitleMethod::External)];
+        let libass = vec![
+            profile("vtt", playback::SubtitleMethod::External),
+            profile("ass", playback::SubtitleMethod::External),
+        ];
+        let tv = vec![
+            profile("subrip", playback::SubtitleMethod::Embed),
+            profile("srt", playback::SubtitleMethod::External),
+        ];
+        type Want = (i32, Option<SubtitleDeliveryMethod>, Option<&'static str>);
+        use SubtitleDeliveryMethod::{Embed, Encode, External};
+        let id = item.id.unwrap();
+        let url = |index: i32, format: &str| {
+            subtitle_delivery_url(id, &id.to_n(), index, format, Some("tok"))
+        };
+        let cases: Vec<(Vec<playback::SubtitleProfile>, Vec<Want>)> = vec![
+            // No profiles: text as WebVTT (ASS as it is), pictures burned in.
+            (
+                vec![],
+                vec![
+                    (3, Some(Encode), None),
+                    (4, Some(External), Some("vtt")),
+                    (5, Some(External), Some("vtt")),
+                    (6, Some(External), Some("ass")),
+                ],
+            ),
+            // A browser: ASS cannot become WebVTT, so it is burned in.
+            (
+                web,
+                vec![
+                    (3, Some(Encode), None),
+                    (4, Some(External), Some("vtt")),
+                    (5, Some(External), Some("vtt")),
+                    (6, Some(Encode), None),
+                ],
+            ),
+            (
+                libass,
+                vec![
+                    (3, Some(Encode), None),
+                    (4, Some(External), Some("vtt")),
+                    (5, Some(External), Some("vtt")),
+                    (6, Some(External), Some("ass")),
+                ],
+            ),
+            // A player reading the container keeps embedded SubRip there.
+            (
+                tv,
+                vec![
+                    (3, Some(Encode), None),
+                    (4, Some(External), Some("srt")),
+                    (5, Some(Embed), None),
+                    (6, Some(Encode), None),
+                ],
+            ),
+        ];
+        for (profiles, want) in cases {
+            let flags = SourceFlags {
+                subtitle_delivery: Some(SubtitleDelivery {
+                    api_key: Some("tok".into()),
+                    profiles: profiles.clone(),
+                    transcoding: false,
+                }),
+                ..SourceFlags::default()
+            };
+            let sources = media_sources(&item, &[], flags);
+            let got: Vec<(i32, Option<SubtitleDeliveryMethod>, Option<String>)> = sources[0]
+                .media_streams
+                .iter()
+                .filter(|s| s.stream_type == MediaStreamType::Subtitle)
+                .map(|s| (s.index, s.delivery_method, s.delivery_url.clone()))
+                .collect();
+            let want: Vec<(i32, Option<SubtitleDeliveryMethod>, Option<String>)> = want
+                .into_iter()
+                .map(|(i, m, f)| (i, m, f.map(|f| url(i, f))))
+                .collect();
+            assert_eq!(got, want, "{profiles:?}");
+        }
+        // Without subtitle delivery (item details), nothing is set.
+        let plain = media_sources(&item, &[], SourceFlags::default());
+        assert!(plain[0]
+            .media_streams
+            .iter()
+            .all(|s| s.delivery_method.is_none() && s.delivery_url.is_none()));
     }
 
     #[test]

@@ -1,14 +1,18 @@
-//! Administration: libraries (virtual folders) and refresh, the RefreshLibrary task, users
-//! CRUD, policy, password and configuration, server configuration, devices, API keys, item
-//! counts, and the empty plugin/package lists clients ask for.
+//! Administration: libraries (virtual folders: add, remove, rename, paths, options, available
+//! options) and refresh (all libraries through the RefreshLibrary task, one item's library),
+//! users CRUD, policy, password and configuration, server configuration, devices (and their
+//! options), API keys, item counts, and the empty plugin/package lists clients ask for.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use hyper::{Response, StatusCode};
 use jellyfin_core::auth::UserId;
+use jellyfin_core::library::LibraryError;
+use jellyfin_core::scan::{ScanError, ScanOptions};
 use jellyfin_core::settings::Settings;
-use jellyfin_core::store::{ItemKind, ItemQuery, LibraryKind};
+use jellyfin_core::store::{ItemId, ItemKind, ItemQuery, LibraryKind, LibraryRecord};
+use jellyfin_core::tasks::{TaskKind, TaskState};
 use jellyfin_core::MediaLibrary;
 use serde_json::{json as json_value, Value};
 
@@ -31,52 +35,233 @@ fn no_content() -> Result<Response<Body>, Error> {
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
-/// Scans every library on a background thread (a refresh never blocks the request).
+/// Scans every library in the background through the `RefreshLibrary` task (its state and
+/// progress show in `/ScheduledTasks`; a refresh never blocks the request, and one already
+/// running is not started twice).
 pub fn refresh_in_background(server: &Server) {
-    let library: Arc<MediaLibrary> = server.library().clone();
-    let metrics = server.metrics().clone();
-    std::thread::spawn(move || {
-        let Ok(libs) = library.libraries() else {
-            return;
-        };
-        for l in libs {
-            let options = crate::metrics::scan_options(&metrics);
-            metrics
-                .scans_running
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if let Err(e) = library.scan(&l.name, &options) {
-                tracing::warn!(library = %l.name, error = %e, "refresh failed");
-            }
-            metrics
-                .scans_running
-                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
-        }
-    });
+    server.tasks().start(TaskKind::RefreshLibrary);
 }
 
-/// `GET /Library/VirtualFolders`.
+/// A library's `LibraryOptions`: what was stored (or Jellyfin's basics), with `PathInfos` made
+/// from the library's real folders (a stored `NetworkPath` kept for its folder).
+fn library_options(server: &Server, lib: &LibraryRecord) -> Result<Value, Error> {
+    let mut options = server
+        .library()
+        .library_options(lib.id)
+        .map_err(Error::Core)?
+        .unwrap_or_else(
+            || json_value!({ "Enabled": true, "EnableRealtimeMonitor": true, "TypeOptions": [] }),
+        );
+    let stored_infos: Vec<Value> = field(&options, "PathInfos")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let infos: Vec<Value> = lib
+        .folders
+        .iter()
+        .map(|p| {
+            let network = stored_infos
+                .iter()
+                .find(|i| field(i, "Path").and_then(Value::as_str) == Some(p))
+                .and_then(|i| field(i, "NetworkPath"))
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty());
+            match network {
+                Some(n) => json_value!({"Path": p, "NetworkPath": n}),
+                None => json_value!({"Path": p}),
+            }
+        })
+        .collect();
+    if let Some(o) = options.as_object_mut() {
+        o.retain(|k, _| !k.eq_ignore_ascii_case("PathInfos"));
+        o.insert("PathInfos".into(), Value::Array(infos));
+    }
+    Ok(options)
+}
+
+/// `GET /Library/VirtualFolders`: `RefreshStatus` is `Active` (with the scan task's progress)
+/// while the RefreshLibrary task runs.
 pub fn virtual_folders(server: &Server) -> Result<Response<Body>, Error> {
     let libs = server.library().libraries().map_err(Error::Core)?;
-    let list: Vec<Value> = libs
+    let scan = server
+        .tasks()
+        .info(TaskKind::RefreshLibrary)
+        .map_err(Error::Core)?;
+    let mut list = Vec::with_capacity(libs.len());
+    for l in &libs {
+        let mut folder = json_value!({
+            "Name": l.name,
+            "Locations": l.folders,
+            "CollectionType": l.kind.name(),
+            "LibraryOptions": library_options(server, l)?,
+            "ItemId": l.id.to_n(),
+            "PrimaryImageItemId": l.id.to_n(),
+            "RefreshStatus": if scan.state == TaskState::Idle { "Idle" } else { "Active" },
+        });
+        if let Some(p) = scan.progress {
+            folder["RefreshProgress"] = json_value!(p);
+        }
+        list.push(folder);
+    }
+    json(&list)
+}
+
+/// `POST /Library/VirtualFolders/Name?name=&newName=&refreshLibrary=`: 404 for an unknown
+/// library, 409 when another library has the new name.
+pub fn rename_virtual_folder(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
+    let name = ctx
+        .query
+        .get("name")
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| Error::BadRequest("name is required".into()))?;
+    let new_name = ctx
+        .query
+        .get("newName")
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| Error::BadRequest("newName is required".into()))?;
+    match server.library().rename_library(name, new_name) {
+        Ok(true) => {}
+        Ok(false) => return Err(Error::NotFound),
+        Err(jellyfin_core::Error::Library(LibraryError::NameTaken(n))) => {
+            return Err(Error::Conflict(format!("a library named {n:?} exists")))
+        }
+        Err(e) => return Err(Error::Core(e)),
+    }
+    if ctx.query.bool("refreshLibrary").unwrap_or(false) {
+        refresh_in_background(server);
+    }
+    no_content()
+}
+
+/// `POST /Library/VirtualFolders/LibraryOptions` (`{Id, LibraryOptions}`): stored whole and
+/// returned by `/Library/VirtualFolders` (with `PathInfos` from the real folders).
+pub fn update_library_options(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
+    let b = body(ctx)?;
+    let id = field(&b, "Id")
+        .and_then(Value::as_str)
+        .and_then(ItemId::parse)
+        .ok_or_else(|| Error::BadRequest("Id is required".into()))?;
+    let lib = server
+        .library()
+        .libraries()
+        .map_err(Error::Core)?
+        .into_iter()
+        .find(|l| l.id == id)
+        .ok_or(Error::NotFound)?;
+    let options = field(&b, "LibraryOptions")
+        .filter(|o| o.is_object())
+        .cloned()
+        .ok_or_else(|| Error::BadRequest("LibraryOptions must be an object".into()))?;
+    server
+        .library()
+        .set_library_options(lib.id, &options)
+        .map_err(Error::Core)?;
+    no_content()
+}
+
+/// `POST /Library/VirtualFolders/Paths/Update` (`{Name, PathInfo: {Path, NetworkPath}}`): the
+/// folder's network path is stored in the library's options; 404 for an unknown library, 400
+/// for a path that is not one of its folders.
+pub fn update_virtual_folder_path(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
+    let b = body(ctx)?;
+    let name = field(&b, "Name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::BadRequest("Name is required".into()))?;
+    let info = field(&b, "PathInfo")
+        .filter(|p| p.is_object())
+        .ok_or_else(|| Error::BadRequest("PathInfo is required".into()))?;
+    let path = field(info, "Path")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::BadRequest("PathInfo.Path is required".into()))?;
+    let lib = server
+        .library()
+        .library(name)
+        .map_err(Error::Core)?
+        .ok_or(Error::NotFound)?;
+    let path = path.trim_end_matches('/');
+    if !lib.folders.iter().any(|f| f == path) {
+        return Err(Error::BadRequest(format!(
+            "{path} is not a folder of library {name}"
+        )));
+    }
+    let mut options = library_options(server, &lib)?;
+    let network = field(info, "NetworkPath").cloned().unwrap_or(Value::Null);
+    if let Some(infos) = options.get_mut("PathInfos").and_then(Value::as_array_mut) {
+        for i in infos.iter_mut() {
+            if field(i, "Path").and_then(Value::as_str) == Some(path) {
+                i["NetworkPath"] = network.clone();
+            }
+        }
+    }
+    server
+        .library()
+        .set_library_options(lib.id, &options)
+        .map_err(Error::Core)?;
+    no_content()
+}
+
+/// `GET /Libraries/AvailableOptions?libraryContentType=`: the option lists the library editor
+/// renders. This server has no metadata savers, readers, fetchers or providers beyond what the
+/// scan reads locally, so the lists are present and empty; `TypeOptions` names the item types
+/// of the content type as Jellyfin does.
+pub fn available_options(ctx: &Ctx) -> Result<Response<Body>, Error> {
+    let types: &[&str] = match ctx
+        .query
+        .get("libraryContentType")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("boxsets") => &["BoxSet"],
+        Some("playlists") => &["Playlist"],
+        Some("movies") => &["Movie"],
+        Some("tvshows") => &["Series", "Season", "Episode"],
+        Some("books") => &["Book", "AudioBook"],
+        Some("music") => &["MusicArtist", "MusicAlbum", "Audio", "MusicVideo"],
+        Some("homevideos") | Some("photos") => &["Video", "Photo"],
+        Some("musicvideos") => &["MusicVideo"],
+        _ => &["Series", "Season", "Episode", "Movie"],
+    };
+    let type_options: Vec<Value> = types
         .iter()
-        .map(|l| {
+        .map(|t| {
             json_value!({
-                "Name": l.name,
-                "Locations": l.folders,
-                "CollectionType": l.kind.name(),
-                "LibraryOptions": {
-                    "Enabled": true,
-                    "EnableRealtimeMonitor": true,
-                    "PathInfos": l.folders.iter().map(|p| json_value!({"Path": p})).collect::<Vec<_>>(),
-                    "TypeOptions": [],
-                },
-                "ItemId": l.id.to_n(),
-                "PrimaryImageItemId": l.id.to_n(),
-                "RefreshStatus": "Idle",
+                "Type": t,
+                "MetadataFetchers": [],
+                "ImageFetchers": [],
+                "SupportedImageTypes": [],
+                "DefaultImageOptions": [],
             })
         })
         .collect();
-    json(&list)
+    json(&json_value!({
+        "MetadataSavers": [],
+        "MetadataReaders": [],
+        "SubtitleFetchers": [],
+        "LyricFetchers": [],
+        "MediaSegmentProviders": [],
+        "TypeOptions": type_options,
+    }))
+}
+
+/// `POST /Items/{id}/Refresh`: rescans the library holding the item in the background (a
+/// rescan already running covers it).
+pub fn refresh_item(server: &Server, id: &str) -> Result<Response<Body>, Error> {
+    let id = ItemId::parse(id).ok_or(Error::NotFound)?;
+    let item = server
+        .library()
+        .item(id)
+        .map_err(Error::Core)?
+        .ok_or(Error::NotFound)?;
+    if let Some(lib_id) = item.library_id {
+        let library: Arc<MediaLibrary> = server.library().clone();
+        std::thread::spawn(
+            move || match library.scan_by_id(lib_id, &ScanOptions::default()) {
+                Ok(_) | Err(jellyfin_core::Error::Scan(ScanError::AlreadyRunning(_))) => {}
+                Err(e) => tracing::warn!(error = %e, "item refresh failed"),
+            },
+        );
+    }
+    no_content()
 }
 
 /// `POST /Library/VirtualFolders?name=&collectionType=&paths=&refreshLibrary=`.
@@ -221,43 +406,6 @@ pub fn refresh(server: &Server) -> Result<Response<Body>, Error> {
     no_content()
 }
 
-const REFRESH_TASK_ID: &str = "7738148ffcd07979c7ceb148e06b3aed";
-
-fn refresh_task() -> Value {
-    json_value!({
-        "Name": "Scan Media Library",
-        "State": "Idle",
-        "Id": REFRESH_TASK_ID,
-        "Key": "RefreshLibrary",
-        "Category": "Library",
-        "Description": "Scans your media library for new files and refreshes metadata.",
-        "IsHidden": false,
-        "Triggers": [{"Type": "IntervalTrigger", "IntervalTicks": 432_000_000_000i64}],
-    })
-}
-
-/// `GET /ScheduledTasks`: the library scan task (what "Scan All Libraries" starts).
-pub fn scheduled_tasks() -> Result<Response<Body>, Error> {
-    json(&vec![refresh_task()])
-}
-
-/// `GET /ScheduledTasks/{id}`.
-pub fn scheduled_task(id: &str) -> Result<Response<Body>, Error> {
-    if id.eq_ignore_ascii_case(REFRESH_TASK_ID) {
-        json(&refresh_task())
-    } else {
-        Err(Error::NotFound)
-    }
-}
-
-/// `POST /ScheduledTasks/Running/{id}`: starts the task.
-pub fn start_task(server: &Server, id: &str) -> Result<Response<Body>, Error> {
-    if !id.eq_ignore_ascii_case(REFRESH_TASK_ID) {
-        return Err(Error::NotFound);
-    }
-    refresh(server)
-}
-
 // ------------------------------------------------------------------ users
 
 fn user_id(text: &str) -> Result<UserId, Error> {
@@ -279,10 +427,17 @@ pub fn new_user(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
 
 /// `DELETE /Users/{id}`.
 pub fn delete_user(server: &Server, id: &str) -> Result<Response<Body>, Error> {
+    let id = user_id(id)?;
     server
         .library()
         .auth()
-        .delete_user(user_id(id)?)
+        .delete_user(id)
+        .map_err(core_auth_error)?;
+    // The user's avatar goes with them.
+    server
+        .library()
+        .avatars()
+        .forget_user(id)
         .map_err(core_auth_error)?;
     no_content()
 }
@@ -392,10 +547,31 @@ pub fn save_configuration(server: &Server, ctx: &Ctx) -> Result<Response<Body>, 
             "the configuration must be a JSON object".into(),
         ));
     }
-    Settings::new(&server.config().data_dir)
+    let saved = Settings::new(&server.config().data_dir)
         .save(&b)
         .map_err(Error::Core)?;
+    // Unprefixed parental ratings score in the metadata country: re-score when it changed.
+    if let Some(country) = saved["MetadataCountryCode"].as_str() {
+        server
+            .library()
+            .set_rating_country(country)
+            .map_err(Error::Core)?;
+    }
     no_content()
+}
+
+/// `DeviceInfoDto`.
+fn device_dto(d: &jellyfin_core::auth::Device) -> Value {
+    json_value!({
+        "Id": d.device_id,
+        "Name": d.device_name,
+        "CustomName": d.custom_name,
+        "AppName": d.app_name,
+        "AppVersion": d.app_version,
+        "LastUserId": d.user_id.to_n(),
+        "LastUserName": d.user_name,
+        "DateLastActivity": crate::dto::item::format_system_time(d.last_activity),
+    })
 }
 
 /// `GET /Devices`.
@@ -406,23 +582,64 @@ pub fn devices(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
         .auth()
         .devices(for_user)
         .map_err(core_auth_error)?;
-    let items: Vec<Value> = list
-        .iter()
-        .map(|d| {
-            json_value!({
-                "Id": d.device_id,
-                "Name": d.device_name,
-                "CustomName": d.custom_name,
-                "AppName": d.app_name,
-                "AppVersion": d.app_version,
-                "LastUserId": d.user_id.to_n(),
-                "LastUserName": d.user_name,
-                "DateLastActivity": crate::dto::item::format_system_time(d.last_activity),
-            })
-        })
-        .collect();
+    let items: Vec<Value> = list.iter().map(device_dto).collect();
     let n = items.len();
     json(&QueryResult::new(items, n, 0))
+}
+
+fn device_id_param(ctx: &Ctx) -> Result<&str, Error> {
+    ctx.query
+        .get("id")
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| Error::BadRequest("id is required".into()))
+}
+
+/// `GET /Devices/Info?id=`: 404 for a device with no login.
+pub fn device_info(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
+    let id = device_id_param(ctx)?;
+    let list = server
+        .library()
+        .auth()
+        .devices(None)
+        .map_err(core_auth_error)?;
+    let device = list
+        .iter()
+        .find(|d| d.device_id == id)
+        .ok_or(Error::NotFound)?;
+    json(&device_dto(device))
+}
+
+/// `GET /Devices/Options?id=`: `DeviceOptionsDto` (no stored custom name: none).
+pub fn device_options(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
+    let id = device_id_param(ctx)?;
+    let custom = server
+        .library()
+        .auth()
+        .store()
+        .read(|c| jellyfin_core::auth::device_custom_name(c, id))
+        .map_err(core_auth_error)?;
+    let mut dto = json_value!({ "Id": 0, "DeviceId": id });
+    if let Some(name) = custom {
+        dto["CustomName"] = Value::from(name);
+    }
+    json(&dto)
+}
+
+/// `POST /Devices/Options?id=` (`{CustomName}`): an empty name clears it. The name shows as the
+/// device's `CustomName` in `/Devices` and as the `DeviceName` of its sessions.
+pub fn update_device_options(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
+    let id = device_id_param(ctx)?;
+    let b = body(ctx)?;
+    let name = field(&b, "CustomName")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    server
+        .library()
+        .auth()
+        .set_device_custom_name(id, name)
+        .map_err(core_auth_error)?;
+    no_content()
 }
 
 /// `DELETE /Devices?id=`: revokes the device's tokens.
@@ -499,6 +716,7 @@ pub fn item_counts(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> 
             .query(&ItemQuery {
                 include_kinds: vec![kind],
                 visible_libraries: visible.clone(),
+                parental: jellyfin_core::ratings::ParentalControl::for_policy(&c.user.policy),
                 limit: Some(0),
                 ..ItemQuery::default()
             })

@@ -82,7 +82,11 @@ pub fn core_auth_error(e: AuthError) -> Error {
     match e {
         AuthError::InvalidCredentials => Error::Unauthorized,
         AuthError::Disabled { .. } => Error::Forbidden,
-        AuthError::UserNotFound => Error::NotFound,
+        AuthError::UserNotFound | AuthError::QuickConnectUnknown => Error::NotFound,
+        AuthError::QuickConnectDisabled => Error::Unauthorized,
+        AuthError::QuickConnectAlreadyAuthorized | AuthError::InvalidImage(_) => {
+            Error::BadRequest(e.to_string())
+        }
         AuthError::MissingDeviceInfo { .. }
         | AuthError::InvalidUserName(_)
         | AuthError::DuplicateUserName(_)

@@ -15,11 +15,12 @@ use jellyfin_core::userdata::{ResumeQuery, UserItemData};
 use serde_json::{json as json_value, Value};
 
 use super::auth::{acting_user, require};
+use crate::dto::fragments::{Fragment, FragmentKey};
 use crate::dto::item::{
     item_dto, user_data_dto, BaseItemDto, DtoContext, FieldSet, QueryResult, UserDataView,
 };
 use crate::error::Error;
-use crate::http::{empty, json, Body, Ctx, Server};
+use crate::http::{empty, json, json_bytes, Body, Ctx, Server};
 
 fn core<E: Into<jellyfin_core::Error>>(e: E) -> Error {
     Error::Core(e.into())
@@ -50,6 +51,11 @@ fn visible(user: &User) -> Option<Vec<ItemId>> {
     visible_library_ids(user)
 }
 
+/// The user's parental control (rating limit, unrated kinds blocked), for item queries.
+fn parental(user: &User) -> Option<jellyfin_core::ratings::ParentalControl> {
+    jellyfin_core::ratings::ParentalControl::for_policy(&user.policy)
+}
+
 /// Loads an item the user may see (404 otherwise: a hidden item is not found).
 pub fn visible_item(server: &Server, user: &User, id: ItemId) -> Result<ItemRecord, Error> {
     let item = server
@@ -59,6 +65,17 @@ pub fn visible_item(server: &Server, user: &User, id: ItemId) -> Result<ItemReco
         .ok_or(Error::NotFound)?;
     if let (Some(libs), Some(lib)) = (visible(user), item.library_id) {
         if !libs.contains(&lib) {
+            return Err(Error::NotFound);
+        }
+    }
+    // Above the user's parental limit (or unrated and blocked): not found, as in Jellyfin.
+    if let Some(control) = parental(user) {
+        let allowed = server
+            .library()
+            .store()
+            .read(|c| jellyfin_core::ratings::item_allowed(c, id, item.kind, &control))
+            .map_err(core)?;
+        if !allowed {
             return Err(Error::NotFound);
         }
     }
@@ -86,8 +103,37 @@ pub fn dtos(
     items: &[ItemRecord],
     fields: &FieldSet,
 ) -> Result<Vec<BaseItemDto>, Error> {
+    let with_ids: Vec<&ItemRecord> = items.iter().filter(|i| i.id.is_some()).collect();
+    let views = user_views(
+        server,
+        user,
+        &with_ids
+            .iter()
+            .filter_map(|i| Some((i.id?, counts_children(i))))
+            .collect::<Vec<_>>(),
+    )?;
+    let mut out = dtos_without_user_data(server, user, items, fields)?;
+    for (dto, item) in out.iter_mut().zip(with_ids) {
+        if let (Some(id), Some(view)) = (item.id, item.id.and_then(|id| views.get(&id))) {
+            dto.user_data = Some(user_data_dto(id, item.run_time_ticks, view));
+        }
+    }
+    Ok(out)
+}
+
+/// Folders other than libraries: their user data carries their children's played counts.
+fn counts_children(item: &ItemRecord) -> bool {
+    item.kind.is_some_and(|k| k.is_folder()) && item.kind != Some(ItemKind::CollectionFolder)
+}
+
+/// The user's data of items given as (id, [`counts_children`]); every item gets a view.
+fn user_views(
+    server: &Server,
+    user: &User,
+    items: &[(ItemId, bool)],
+) -> Result<HashMap<ItemId, UserDataView>, Error> {
     let lib = server.library();
-    let ids: Vec<ItemId> = items.iter().filter_map(|i| i.id).collect();
+    let ids: Vec<ItemId> = items.iter().map(|(id, _)| *id).collect();
     let data: HashMap<ItemId, UserItemData> = lib
         .user_data()
         .get_many(user.id, &ids)
@@ -96,15 +142,47 @@ pub fn dtos(
         .collect();
     let folders: Vec<ItemId> = items
         .iter()
-        .filter(|i| {
-            i.kind.is_some_and(|k| k.is_folder()) && i.kind != Some(ItemKind::CollectionFolder)
+        .filter(|(_, folder)| *folder)
+        .map(|(id, _)| *id)
+        .collect();
+    let folder_states = if folders.is_empty() {
+        HashMap::new()
+    } else {
+        lib.user_data()
+            .folder_play_states(user.id, &folders)
+            .map_err(core)?
+    };
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let mut view = data
+                .get(id)
+                .map(view_of)
+                .unwrap_or_else(|| view_of(&UserItemData::new(*id)));
+            if let Some(state) = folder_states.get(id) {
+                view.unplayed_item_count = Some(state.unplayed);
+                view.played = state.played();
+                view.played_percentage = state.played_percentage();
+            }
+            (*id, view)
         })
+        .collect())
+}
+
+/// DTOs of items (with an id) with counts, ancestors and alternate versions, and a
+/// placeholder in `UserData` (the caller sets it, or removes it for a shared fragment).
+fn dtos_without_user_data(
+    server: &Server,
+    user: &User,
+    items: &[ItemRecord],
+    fields: &FieldSet,
+) -> Result<Vec<BaseItemDto>, Error> {
+    let lib = server.library();
+    let folders: Vec<ItemId> = items
+        .iter()
+        .filter(|i| counts_children(i))
         .filter_map(|i| i.id)
         .collect();
-    let folder_states = lib
-        .user_data()
-        .folder_play_states(user.id, &folders)
-        .map_err(core)?;
     let libraries = lib.libraries().map_err(core)?;
     // Counts and versions for the whole page in a few queries, not per item.
     let playable: Vec<ItemId> = items
@@ -156,16 +234,7 @@ pub fn dtos(
             .filter_map(|a| loaded.get(a)?.clone())
             .collect();
         let mut ctx = DtoContext::new(&server_id, fields);
-        let mut view = data
-            .get(&id)
-            .map(view_of)
-            .unwrap_or_else(|| view_of(&UserItemData::new(id)));
-        if let Some(state) = folder_states.get(&id) {
-            view.unplayed_item_count = Some(state.unplayed);
-            view.played = state.played();
-            view.played_percentage = state.played_percentage();
-        }
-        ctx.user_data = Some(view);
+        ctx.user_data = Some(UserDataView::default());
         ctx.ancestors = &ancestor_refs;
         ctx.alternates = &alternates;
         if item.kind == Some(ItemKind::CollectionFolder) {
@@ -254,6 +323,7 @@ pub fn item_query(server: &Server, ctx: &Ctx, user: &User) -> Result<ItemQuery, 
         ids: id_list(ctx, "ids"),
         exclude_ids: id_list(ctx, "excludeItemIds"),
         visible_libraries: visible(user),
+        parental: parental(user),
         name_starts_with: q.get("nameStartsWith").map(str::to_owned),
         name_starts_with_or_greater: q.get("nameStartsWithOrGreater").map(str::to_owned),
         name_less_than: q.get("nameLessThan").map(str::to_owned),
@@ -325,9 +395,92 @@ fn page_response(
     user: &User,
     query: &ItemQuery,
 ) -> Result<Response<Body>, Error> {
-    let page = server.library().query(query).map_err(core)?;
-    let dtos = dtos(server, user, &page.items, &fields_of(ctx))?;
-    result(dtos, page.total_record_count, page.start_index, ctx)
+    let page = server.library().query_ids(query).map_err(core)?;
+    let (items, n) = dto_array(server, user, &page.items, &fields_of(ctx))?;
+    // Jellyfin sets TotalRecordCount to the page size when the total is not asked for.
+    let total = if ctx.query.bool("enableTotalRecordCount") == Some(false) {
+        n
+    } else {
+        page.total_record_count
+    };
+    let mut body = Vec::with_capacity(items.len() + 64);
+    body.extend_from_slice(b"{\"Items\":");
+    body.extend_from_slice(&items);
+    body.extend_from_slice(
+        format!(
+            ",\"TotalRecordCount\":{total},\"StartIndex\":{}}}",
+            page.start_index
+        )
+        .as_bytes(),
+    );
+    Ok(json_bytes(body))
+}
+
+/// The JSON array of the DTOs of `ids`, in order (items gone meanwhile are skipped), and its
+/// length. Each item's part comes from the fragment cache, built in one batch for the items
+/// missing there; the user's data is added per request.
+pub fn dto_array(
+    server: &Server,
+    user: &User,
+    ids: &[ItemId],
+    fields: &FieldSet,
+) -> Result<(Vec<u8>, usize), Error> {
+    // Read before building: a fragment built from newer data is filed under an older
+    // generation, never the reverse (see `dto::fragments`).
+    let generation = server.library().store().content_generation();
+    let key = |item: ItemId| FragmentKey {
+        item,
+        fields: fields.bits(),
+        can_download: user.policy.enable_content_downloading,
+        generation,
+    };
+    let mut found: HashMap<ItemId, Fragment> = HashMap::with_capacity(ids.len());
+    let mut missing = Vec::new();
+    for id in ids {
+        match server.fragments().get(&key(*id)) {
+            Some(f) => {
+                found.insert(*id, f);
+            }
+            None => missing.push(*id),
+        }
+    }
+    if !missing.is_empty() {
+        let items = server.library().items(&missing).map_err(core)?;
+        let built = dtos_without_user_data(server, user, &items, fields)?;
+        for (item, mut dto) in items.iter().filter(|i| i.id.is_some()).zip(built) {
+            let Some(id) = item.id else { continue };
+            dto.user_data = None;
+            let json = serde_json::to_vec(&dto).map_err(|e| Error::BadRequest(e.to_string()))?;
+            let fragment = Fragment {
+                json: json.into(),
+                is_folder: counts_children(item),
+                run_time_ticks: item.run_time_ticks,
+            };
+            server.fragments().insert(key(id), fragment.clone());
+            found.insert(id, fragment);
+        }
+    }
+    let present: Vec<(ItemId, bool)> = ids
+        .iter()
+        .filter_map(|id| Some((*id, found.get(id)?.is_folder)))
+        .collect();
+    let views = user_views(server, user, &present)?;
+    let mut out = Vec::with_capacity(found.values().map(|f| f.json.len() + 200).sum::<usize>() + 2);
+    out.push(b'[');
+    for (i, (id, _)) in present.iter().enumerate() {
+        let fragment = &found[id];
+        if i > 0 {
+            out.push(b',');
+        }
+        let data = views
+            .get(id)
+            .map(|v| serde_json::to_vec(&user_data_dto(*id, fragment.run_time_ticks, v)))
+            .transpose()
+            .map_err(|e| Error::BadRequest(e.to_string()))?;
+        fragment.write_with(data.as_deref(), &mut out);
+    }
+    out.push(b']');
+    Ok((out, present.len()))
 }
 
 fn fields_of(ctx: &Ctx) -> FieldSet {
@@ -427,6 +580,7 @@ pub fn seasons(server: &Server, ctx: &Ctx, series: &str) -> Result<Response<Body
     let query = ItemQuery {
         parent_id: series.id,
         include_kinds: vec![ItemKind::Season],
+        parental: parental(&c.user),
         sort: vec![(SortBy::IndexNumber, SortOrder::Ascending)],
         ..ItemQuery::default()
     };
@@ -441,6 +595,7 @@ pub fn episodes(server: &Server, ctx: &Ctx, series: &str) -> Result<Response<Bod
         parent_id: series.id,
         recursive: true,
         include_kinds: vec![ItemKind::Episode],
+        parental: parental(&c.user),
         sort: vec![
             (SortBy::ParentIndexNumber, SortOrder::Ascending),
             (SortBy::IndexNumber, SortOrder::Ascending),
@@ -558,6 +713,7 @@ pub fn similar(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Body>, E
         genres: item.genres.clone(),
         exclude_ids: item.id.into_iter().collect(),
         visible_libraries: visible(&c.user),
+        parental: parental(&c.user),
         sort: vec![(SortBy::CommunityRating, SortOrder::Descending)],
         limit: Some(ctx.query.int("limit").unwrap_or(12).clamp(0, 100) as usize),
         ..ItemQuery::default()
@@ -629,6 +785,7 @@ pub fn latest(
         recursive: true,
         include_kinds: kinds,
         visible_libraries: visible(&c.user),
+        parental: parental(&c.user),
         sort: vec![(SortBy::DateCreated, SortOrder::Descending)],
         limit: Some(limit * 8),
         ..ItemQuery::default()
@@ -723,6 +880,7 @@ pub fn by_name(server: &Server, ctx: &Ctx, kind: ItemKind) -> Result<Response<Bo
             recursive: true,
             include_kinds: kinds(ctx.query.list("includeItemTypes")),
             visible_libraries: visible(&c.user),
+            parental: parental(&c.user),
             ..ItemQuery::default()
         })
         .map_err(core)?;

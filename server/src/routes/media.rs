@@ -1,12 +1,14 @@
 //! Media delivery: direct streams (`/Videos|Audio/{id}/stream[.ext]`, `/Audio/{id}/universal`,
-//! downloads) with Range support, images resized through the disk cache, external subtitles,
-//! and the bitrate test. File paths come only from the store, never from the request.
+//! downloads) with Range support, images resized through the disk cache, subtitle streams
+//! (external files, embedded streams extracted by the core) in the format asked for, and the
+//! bitrate test. File paths come only from the store, never from the request.
 
 use std::path::Path;
 
-use hyper::{Method, Response, StatusCode};
+use hyper::Response;
 use jellyfin_core::images::resize::{OutputFormat, ResizeRequest};
 use jellyfin_core::store::{self, ItemId, ItemRecord};
+use jellyfin_core::subtitles::{RenderOptions, SubtitleFormat};
 
 use super::items::item_id;
 use crate::dto::item::{image_tag, image_type_name};
@@ -59,7 +61,8 @@ pub async fn stream(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Bod
     Ok(serve_file(&ctx.method, &ctx.headers, Path::new(&path), content_type).await)
 }
 
-fn resize_request(ctx: &Ctx) -> ResizeRequest {
+/// The resizing a request asks for (`maxWidth`, `fillHeight`, `quality`, `format`...).
+pub fn resize_request(ctx: &Ctx) -> ResizeRequest {
     let n = |k: &str| {
         ctx.query
             .int(k)
@@ -137,79 +140,125 @@ pub fn bitrate(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
     Ok(bitrate_test(size))
 }
 
-/// WebVTT from SubRip: a header, and `,` as the decimal mark of timestamps.
-pub fn srt_to_vtt(srt: &str) -> String {
-    let mut out = String::from("WEBVTT\n\n");
-    for line in srt.trim_start_matches('\u{feff}').lines() {
-        if line.contains("-->") {
-            out.push_str(&line.replace(',', "."));
-        } else {
-            out.push_str(line);
+/// The item a subtitle route names: the item, or its alternate version `media_source_id` (an
+/// id that is not a version of the item is a 404; one that is not an id at all means the item).
+fn subtitle_source(
+    server: &Server,
+    id: ItemId,
+    media_source_id: &str,
+) -> Result<ItemRecord, Error> {
+    match ItemId::parse(media_source_id) {
+        Some(version) if version != id => {
+            let alts = server
+                .library()
+                .store()
+                .read(|c| store::alternate_versions_of(c, id))
+                .map_err(|e| Error::Core(e.into()))?;
+            if !alts.contains(&version) {
+                return Err(Error::NotFound);
+            }
+            load(server, version)
         }
-        out.push('\n');
+        _ => load(server, id),
     }
-    out
 }
 
-/// `GET /Videos/{id}/{mediaSourceId}/Subtitles/{index}[/{ticks}]/Stream.{format}`: an external
-/// text subtitle, as stored or converted from SubRip to WebVTT.
+/// `GET /Videos/{id}/{mediaSourceId}/Subtitles/{index}[/{startPositionTicks}]/Stream.{format}`
+/// (anonymous): subtitle stream `index` (embedded or external) in `format` (`vtt`, `srt`, `ass`,
+/// `ssa`), from `startPositionTicks` on (earlier cues dropped, later ones shifted unless
+/// `copyTimestamps`), up to `endPositionTicks`. An external file asked for in its own format
+/// from the start is served as it is (with Range). The obsolete query forms (`itemId`,
+/// `mediaSourceId`, `index`, `format`, `startPositionTicks`) win over the route's values, as in
+/// Jellyfin.
 pub async fn subtitle(
     server: &Server,
     ctx: &Ctx,
-    id: &str,
-    index: &str,
-    file: &str,
+    route: SubtitleRoute<'_>,
 ) -> Result<Response<Body>, Error> {
-    let item = load(server, item_id(id)?)?;
-    let index: i32 = index.parse().map_err(|_| Error::NotFound)?;
+    let q = &ctx.query;
+    let id = item_id(q.get("itemId").unwrap_or(route.item_id))?;
+    let media_source_id = q.get("mediaSourceId").unwrap_or(route.media_source_id);
+    let index: i32 = q
+        .get("index")
+        .unwrap_or(route.index)
+        .parse()
+        .map_err(|_| Error::BadRequest("subtitle index is not a number".into()))?;
+    let start_ticks: i64 = match q.get("startPositionTicks").or(route.start_ticks) {
+        Some(t) => t
+            .parse()
+            .map_err(|_| Error::BadRequest("startPositionTicks is not a number".into()))?,
+        None => 0,
+    };
+    let end_ticks = q.int("endPositionTicks").filter(|t| *t > 0);
+    let copy_timestamps = q.bool("copyTimestamps").unwrap_or(false);
+    let vtt_time_map = q.bool("addVttTimeMap").unwrap_or(false);
+    let wanted = q
+        .get("format")
+        .unwrap_or_else(|| route.file.rsplit_once('.').map_or("", |(_, ext)| ext))
+        .to_ascii_lowercase();
+
+    let item = subtitle_source(server, id, media_source_id)?;
     let stream = item
         .streams
         .iter()
-        .find(|s| s.index == index && s.is_external)
+        .find(|s| s.index == index && s.kind == "Subtitle")
         .ok_or(Error::NotFound)?;
-    let path = stream.path.clone().ok_or(Error::NotFound)?;
-    let wanted = file.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    let source_ext = Path::new(&path)
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if wanted == source_ext || wanted.is_empty() {
-        return Ok(serve_file(
-            &ctx.method,
-            &ctx.headers,
-            Path::new(&path),
-            content_type_for(Path::new(&path)),
-        )
-        .await);
+    if stream.is_external {
+        let path = stream.path.clone().ok_or(Error::NotFound)?;
+        let source_ext = Path::new(&path)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let as_is = wanted.is_empty()
+            || (wanted == source_ext && start_ticks == 0 && end_ticks.is_none() && !vtt_time_map);
+        if as_is {
+            return Ok(serve_file(
+                &ctx.method,
+                &ctx.headers,
+                Path::new(&path),
+                content_type_for(Path::new(&path)),
+            )
+            .await);
+        }
     }
-    if wanted == "vtt" && source_ext == "srt" {
-        let text = tokio::fs::read(&path).await.map_err(|_| Error::NotFound)?;
-        let vtt = srt_to_vtt(&String::from_utf8_lossy(&text));
-        return Ok(serve_bytes(
-            &Method::GET,
-            &ctx.headers,
-            vtt.into(),
-            "text/vtt",
-            None,
-            None,
-            None,
-        ));
-    }
-    let _ = StatusCode::NOT_FOUND;
-    Err(Error::NotFound)
+    let format = SubtitleFormat::parse(&wanted)
+        .ok_or_else(|| Error::BadRequest(format!("unsupported subtitle format {wanted:?}")))?;
+    let options = RenderOptions {
+        format,
+        start_ticks,
+        end_ticks,
+        copy_timestamps,
+        vtt_time_map,
+    };
+    let library = server.library().clone();
+    let text =
+        tokio::task::spawn_blocking(move || library.subtitles().render(&item, index, &options))
+            .await
+            .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+    let content_type = content_type_for(Path::new(&format!("Stream.{}", format.extension())));
+    Ok(serve_bytes(
+        &ctx.method,
+        &ctx.headers,
+        text.into(),
+        content_type,
+        None,
+        None,
+        None,
+    ))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn srt_becomes_vtt() {
-        let srt = "\u{feff}1\n00:00:00,500 --> 00:00:02,000\nHello, there.\n";
-        assert_eq!(
-            srt_to_vtt(srt),
-            "WEBVTT\n\n1\n00:00:00.500 --> 00:00:02.000\nHello, there.\n"
-        );
-    }
+/// The path segments of a subtitle stream route (original case).
+#[derive(Debug, Clone, Copy)]
+pub struct SubtitleRoute<'a> {
+    /// `{routeItemId}`.
+    pub item_id: &'a str,
+    /// `{routeMediaSourceId}`.
+    pub media_source_id: &'a str,
+    /// `{routeIndex}`.
+    pub index: &'a str,
+    /// `{routeStartPositionTicks}`, in the long form.
+    pub start_ticks: Option<&'a str>,
+    /// `Stream.{routeFormat}`.
+    pub file: &'a str,
 }

@@ -3,11 +3,18 @@
 
 pub mod admin;
 pub mod auth;
+pub mod environment;
 pub mod items;
+pub mod localization;
 pub mod media;
+pub mod operations;
 pub mod playback;
+pub mod quick_connect;
 mod spec;
 mod system;
+pub mod tasks;
+pub mod user_images;
+pub mod user_items;
 pub mod users;
 
 use hyper::{Method, Response};
@@ -100,9 +107,112 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
         ["system", "info", "public"] if get => system::info_public(server, ctx),
         ["system", "endpoint"] if get => system::endpoint(),
         ["getutctime"] if get => system::utc_time(),
-        ["branding", "configuration"] if get => system::branding(),
-        ["branding", "css"] | ["branding", "css.css"] if get => system::branding_css(),
-        ["quickconnect", "enabled"] if get => system::quick_connect_enabled(),
+        ["branding", "configuration"] if get => system::branding(server),
+        ["branding", "css"] | ["branding", "css.css"] if get => system::branding_css(server),
+        // Operations (SURFACE.md §5): activity log, logs, storage, restart, configuration
+        // sections, directory browser, tasks, devices, stubs. Access comes from the gate.
+        ["system", "activitylog", "entries"] if get => operations::activity_log(server, ctx),
+        ["system", "logs"] if get => operations::logs(server),
+        ["system", "logs", "log"] if get => operations::log_file(server, ctx),
+        ["system", "info", "storage"] if get => operations::storage(server),
+        ["system", "restart"] if post => operations::restart(server),
+        ["system", "shutdown"] if post => operations::shutdown(server),
+        ["system", "configuration", "metadataoptions", "default"] if get => {
+            operations::default_metadata_options()
+        }
+        ["system", "configuration", "branding"] if post => {
+            operations::save_config_section(server, ctx, "branding")
+        }
+        ["system", "configuration", key] if get => {
+            operations::config_section(server, seg(ctx, 2, key))
+        }
+        ["system", "configuration", key] if post => {
+            operations::save_config_section(server, ctx, seg(ctx, 2, key))
+        }
+        ["environment", "defaultdirectorybrowser"] if get => {
+            environment::default_directory_browser()
+        }
+        ["environment", "drives"] if get => environment::drives(),
+        ["environment", "networkshares"] if get => environment::network_shares(),
+        ["environment", "directorycontents"] if get => environment::directory_contents(server, ctx),
+        ["environment", "parentpath"] if get => environment::parent_path(ctx),
+        ["environment", "validatepath"] if post => environment::validate_path(ctx),
+        ["scheduledtasks"] if get => tasks::list(server, ctx),
+        ["scheduledtasks", "running", id] if post => tasks::start(server, seg(ctx, 2, id)),
+        ["scheduledtasks", "running", id] if del => tasks::stop(server, seg(ctx, 2, id)),
+        ["scheduledtasks", id] if get => tasks::get(server, seg(ctx, 1, id)),
+        ["scheduledtasks", id, "triggers"] if post => {
+            tasks::set_triggers(server, ctx, seg(ctx, 1, id))
+        }
+        ["libraries", "availableoptions"] if get => admin::available_options(ctx),
+        ["library", "virtualfolders", "name"] if post => admin::rename_virtual_folder(server, ctx),
+        ["library", "virtualfolders", "libraryoptions"] if post => {
+            admin::update_library_options(server, ctx)
+        }
+        ["library", "virtualfolders", "paths", "update"] if post => {
+            admin::update_virtual_folder_path(server, ctx)
+        }
+        ["items", id, "refresh"] if post => admin::refresh_item(server, seg(ctx, 1, id)),
+        ["devices", "info"] if get => admin::device_info(server, ctx),
+        ["devices", "options"] if get => admin::device_options(server, ctx),
+        ["devices", "options"] if post => admin::update_device_options(server, ctx),
+        ["backup"] if get => operations::backups(),
+        ["web", "configurationpages"] if get => operations::configuration_pages(),
+        ["users", "forgotpassword"] if post => operations::forgot_password(),
+        ["users", "forgotpassword", "pin"] if post => operations::forgot_password_pin(),
+        ["quickconnect", "enabled"] if get => quick_connect::enabled(server),
+        ["quickconnect", "initiate"] if post || get => quick_connect::initiate(server, ctx),
+        ["quickconnect", "connect"] if get => quick_connect::connect(server, ctx),
+        ["quickconnect", "authorize"] if post => quick_connect::authorize(server, ctx),
+        ["users", "authenticatewithquickconnect"] if post => {
+            quick_connect::authenticate(server, ctx)
+        }
+        ["users", id, "authenticate"] if post => {
+            users::authenticate_user(server, ctx, seg(ctx, 1, id))
+        }
+        ["users", _, "easypassword"] if post => users::easy_password(server, ctx),
+        ["localization", "parentalratings"] if get => localization::parental_ratings_list(server),
+        ["localization", "cultures"] if get => localization::cultures_list(),
+        ["localization", "countries"] if get => localization::countries_list(),
+        ["localization", "options"] if get => localization::options_list(),
+        ["userimage"] if get => user_images::get(server, ctx, None, "Primary", None).await,
+        ["userimage"] if post => user_images::upload(server, ctx, None),
+        ["userimage"] if del => user_images::delete(server, ctx, None),
+        ["users", uid, "images", kind] if get => {
+            user_images::get(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, kind), None).await
+        }
+        ["users", uid, "images", kind, index] if get => {
+            let (uid, kind, index) = (seg(ctx, 1, uid), seg(ctx, 3, kind), seg(ctx, 4, index));
+            user_images::get(server, ctx, Some(uid), kind, Some(index)).await
+        }
+        ["users", uid, "images", _] | ["users", uid, "images", _, _] if post => {
+            user_images::upload(server, ctx, Some(seg(ctx, 1, uid)))
+        }
+        ["users", uid, "images", _] | ["users", uid, "images", _, _] if del => {
+            user_images::delete(server, ctx, Some(seg(ctx, 1, uid)))
+        }
+        ["items", "suggestions"] if get => user_items::suggestions(server, ctx, None),
+        ["users", uid, "suggestions"] if get => {
+            user_items::suggestions(server, ctx, Some(seg(ctx, 1, uid)))
+        }
+        ["useritems", id, "rating"] if post || del => {
+            user_items::set_likes(server, ctx, None, seg(ctx, 1, id), del)
+        }
+        ["users", uid, "items", id, "rating"] if post || del => {
+            let (uid, id) = (seg(ctx, 1, uid), seg(ctx, 3, id));
+            user_items::set_likes(server, ctx, Some(uid), id, del)
+        }
+        ["useritems", id, "userdata"] if post => {
+            user_items::update_user_data(server, ctx, None, seg(ctx, 1, id))
+        }
+        ["users", uid, "items", id, "userdata"] if post => {
+            let (uid, id) = (seg(ctx, 1, uid), seg(ctx, 3, id));
+            user_items::update_user_data(server, ctx, Some(uid), id)
+        }
+        ["users", uid, "items", id, "userdata"] if get => {
+            let (uid, id) = (seg(ctx, 1, uid), seg(ctx, 3, id));
+            user_items::user_data(server, ctx, Some(uid), id)
+        }
         ["system", "info"] if get => users::system_info(server, ctx),
         ["users", "authenticatebyname"] if post => users::authenticate_by_name(server, ctx),
         ["users", "public"] if get => users::public_users(server),
@@ -252,12 +362,18 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
             )
             .await
         }
-        ["videos", id, _, "subtitles", index, file]
-        | ["videos", id, _, "subtitles", index, _, file]
-            if get =>
+        ["videos", id, source, "subtitles", index, file]
+        | ["videos", id, source, "subtitles", index, _, file]
+            if get && file.starts_with("stream") =>
         {
-            let file = seg(ctx, ctx.segments.len() - 1, file);
-            media::subtitle(server, ctx, seg(ctx, 1, id), seg(ctx, 4, index), file).await
+            let route = media::SubtitleRoute {
+                item_id: seg(ctx, 1, id),
+                media_source_id: seg(ctx, 2, source),
+                index: seg(ctx, 4, index),
+                start_ticks: (segs.len() == 7).then(|| seg(ctx, 5, "")),
+                file: seg(ctx, segs.len() - 1, file),
+            };
+            media::subtitle(server, ctx, route).await
         }
         ["playback", "bitratetest"] if get => media::bitrate(server, ctx),
         ["sessions"] if get => users::sessions(server, ctx),
@@ -283,9 +399,6 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
         ["library", "mediafolders"] if get => admin::media_folders(server, ctx),
         ["library", "physicalpaths"] if get => admin::physical_paths(server),
         ["library", "refresh"] if post => admin::refresh(server),
-        ["scheduledtasks"] if get => admin::scheduled_tasks(),
-        ["scheduledtasks", id] if get => admin::scheduled_task(seg(ctx, 1, id)),
-        ["scheduledtasks", "running", id] if post => admin::start_task(server, seg(ctx, 2, id)),
         ["users", "new"] if post => admin::new_user(server, ctx),
         ["users", id] if del => admin::delete_user(server, seg(ctx, 1, id)),
         ["users", id, "policy"] if post => admin::update_policy(server, ctx, seg(ctx, 1, id)),
@@ -310,10 +423,6 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
         ["users", _, "groupingoptions"] | ["userviews", "groupingoptions"] if get => {
             auth::require(server, ctx)?;
             crate::http::json(&Vec::<serde_json::Value>::new())
-        }
-        ["users", uid, "items", id, "userdata"] if get => {
-            let _ = uid;
-            items::user_data(server, ctx, seg(ctx, 3, id))
         }
         ["startup", "configuration"] if get => users::startup_configuration(server, ctx),
         ["startup", "user"] | ["startup", "firstuser"] if get => users::startup_user(server, ctx),

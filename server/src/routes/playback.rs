@@ -1,8 +1,11 @@
 //! `PlaybackInfo`: media sources with direct-play support decided (in core) from the client's
-//! device profile, a fresh `PlaySessionId`, and subtitle delivery URLs.
+//! device profile, a fresh `PlaySessionId`, and each subtitle stream's delivery (method and URL,
+//! decided in core from the profile's `SubtitleProfiles`).
 
 use hyper::Response;
-use jellyfin_core::playback::{self, DeviceProfile, DirectPlayProfile, ProfileMediaKind};
+use jellyfin_core::playback::{
+    self, DeviceProfile, DirectPlayProfile, ProfileMediaKind, SubtitleMethod, SubtitleProfile,
+};
 use jellyfin_core::store::{self, ItemRecord};
 use serde_json::{json as json_value, Value};
 
@@ -48,9 +51,26 @@ pub fn device_profile(body: &Value) -> Option<DeviceProfile> {
             v.as_i64()
                 .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
         });
+    let subtitle_profiles = field(profile, "SubtitleProfiles")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|p| {
+                    Some(SubtitleProfile {
+                        format: str_of(p, "Format").to_owned(),
+                        method: SubtitleMethod::parse(str_of(p, "Method"))?,
+                        language: str_of(p, "Language").to_owned(),
+                        container: str_of(p, "Container").to_owned(),
+                    })
+                })
+                .filter(|p| !p.format.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
     Some(DeviceProfile {
         direct_play,
         max_streaming_bitrate: max,
+        subtitle_profiles,
     })
 }
 
@@ -98,7 +118,11 @@ pub fn playback_info(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Bo
         supports_transcoding: decision.transcoding,
         subtitle_delivery: Some(SubtitleDelivery {
             api_key: Some(c.auth.token.clone()),
-            format: None,
+            profiles: profile
+                .as_ref()
+                .map(|p| p.subtitle_profiles.clone())
+                .unwrap_or_default(),
+            transcoding: !decision.direct_play && decision.transcoding,
         }),
     };
     let mut sources = media_sources(&item, &alternates, flags);

@@ -47,33 +47,24 @@ pub fn utc_time() -> Result<Response<Body>, Error> {
     })
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct BrandingOptions {
-    login_disclaimer: String,
-    custom_css: String,
-    splashscreen_enabled: bool,
+/// `GET /Branding/Configuration`: the stored branding (`POST /System/Configuration/Branding`).
+pub fn branding(server: &Server) -> Result<Response<Body>, Error> {
+    json(&super::operations::branding_options(server))
 }
 
-pub fn branding() -> Result<Response<Body>, Error> {
-    json(&BrandingOptions {
-        login_disclaimer: String::new(),
-        custom_css: String::new(),
-        splashscreen_enabled: false,
-    })
-}
-
-pub fn branding_css() -> Result<Response<Body>, Error> {
-    let mut r = Response::new(crate::http::full(bytes::Bytes::new()));
+/// `GET /Branding/Css`: the stored custom CSS.
+pub fn branding_css(server: &Server) -> Result<Response<Body>, Error> {
+    let options = super::operations::branding_options(server);
+    let css = super::users::field(&options, "CustomCss")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let mut r = Response::new(crate::http::full(bytes::Bytes::from(css)));
     r.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
         hyper::header::HeaderValue::from_static("text/css"),
     );
     Ok(r)
-}
-
-pub fn quick_connect_enabled() -> Result<Response<Body>, Error> {
-    json(&false)
 }
 
 /// `GET /metrics`: Prometheus text format.
@@ -82,7 +73,11 @@ pub fn metrics(server: &Server) -> Result<Response<Body>, Error> {
         .sessions()
         .list(&jellyfin_core::sessions::SessionFilter::default())
         .len();
-    let text = server.metrics().render(sessions, server.images().stats());
+    let text = server.metrics().render(
+        sessions,
+        server.images().stats(),
+        server.fragments().stats(),
+    );
     let mut r = Response::new(crate::http::full(bytes::Bytes::from(text)));
     r.headers_mut().insert(
         hyper::header::CONTENT_TYPE,

@@ -36,6 +36,20 @@ pub struct UserDto {
     last_activity_date: Option<String>,
     configuration: Value,
     policy: Value,
+    /// The avatar's tag, only when the user has one (W then loads `/Users/{id}/Images/Primary`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    primary_image_tag: Option<String>,
+}
+
+/// The tag of the user's avatar, if they have one (an unreadable avatar counts as none).
+pub fn avatar_tag(server: &Server, user: jellyfin_core::auth::UserId) -> Option<String> {
+    server
+        .library()
+        .avatars()
+        .get(user)
+        .ok()
+        .flatten()
+        .map(|a| a.tag)
 }
 
 /// The `UserDto` of a user.
@@ -52,6 +66,7 @@ pub fn user_dto(server: &Server, u: &User) -> UserDto {
         last_activity_date: u.last_activity.map(date),
         configuration: u.configuration.to_json(),
         policy: u.policy.to_json(),
+        primary_image_tag: avatar_tag(server, u.id),
     }
 }
 
@@ -91,6 +106,7 @@ pub fn session_dto(
         "Id": session_id(&device.device_id, &device.client),
         "UserId": user.map(|u| u.id.to_n()).unwrap_or_else(|| "00000000000000000000000000000000".into()),
         "UserName": user.map(|u| u.name.clone()),
+        "UserPrimaryImageTag": user.and_then(|u| avatar_tag(server, u.id)),
         "Client": device.client,
         "LastActivityDate": now,
         "LastPlaybackCheckIn": "0001-01-01T00:00:00.0000000Z",
@@ -122,12 +138,48 @@ pub fn authenticate_by_name(server: &Server, ctx: &Ctx) -> Result<Response<Body>
         .auth()
         .authenticate_by_name(name, password, &device)
         .map_err(core_auth_error)?;
-    json(&json_value!({
+    json(&authentication_result(server, &session))
+}
+
+/// `AuthenticationResult` of a login (password, Quick Connect or the legacy per-user route).
+pub fn authentication_result(server: &Server, session: &jellyfin_core::auth::Session) -> Value {
+    json_value!({
         "User": user_dto(server, &session.user),
         "SessionInfo": session_dto(server, Some(&session.user), &session.device),
         "AccessToken": session.token,
         "ServerId": server.id(),
-    }))
+    })
+}
+
+/// Legacy `POST /Users/{id}/Authenticate` (anonymous): the password in the `pw` query or a
+/// `{Pw}` body; the same `AuthenticationResult` as `AuthenticateByName`. 404 for an unknown
+/// user, 401 for a wrong password.
+pub fn authenticate_user(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Body>, Error> {
+    let id = jellyfin_core::auth::UserId::parse(id).ok_or(Error::NotFound)?;
+    let auth = server.library().auth();
+    let user = auth
+        .user(id)
+        .map_err(core_auth_error)?
+        .ok_or(Error::NotFound)?;
+    let body = body_json(ctx)?;
+    let password = ctx
+        .query
+        .get("pw")
+        .map(str::to_owned)
+        .or_else(|| field_str(&body, "Pw").map(str::to_owned))
+        .or_else(|| field_str(&body, "Password").map(str::to_owned))
+        .unwrap_or_default();
+    let session = auth
+        .authenticate_by_name(&user.name, &password, &seen_device(ctx))
+        .map_err(core_auth_error)?;
+    json(&authentication_result(server, &session))
+}
+
+/// Legacy `POST /Users/{id}/EasyPassword`: Jellyfin 10.11 has no easy passwords any more and
+/// answers every authenticated caller 403 (`Forbid()`), 401 without a token.
+pub fn easy_password(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
+    require(server, ctx)?;
+    Err(Error::Forbidden)
 }
 
 pub fn public_users(server: &Server) -> Result<Response<Body>, Error> {
