@@ -47,6 +47,8 @@ pub struct MediaLibrary {
     running: Mutex<HashSet<ItemId>>,
     data_dir: PathBuf,
     quick_connect: crate::auth::QuickConnectState,
+    tokens: crate::auth::TokenCache,
+    user_data: crate::userdata::UserDataCache,
     scan_listeners: Mutex<Vec<ScanListener>>,
     subtitles: crate::subtitles::Subtitles,
 }
@@ -89,6 +91,8 @@ impl MediaLibrary {
             running: Mutex::new(HashSet::new()),
             data_dir: config.data_dir.clone(),
             quick_connect: crate::auth::QuickConnectState::default(),
+            tokens: crate::auth::TokenCache::default(),
+            user_data: crate::userdata::UserDataCache::default(),
             scan_listeners: Mutex::new(Vec::new()),
             subtitles: crate::subtitles::Subtitles::new(
                 config.data_dir.join("cache").join("subtitles"),
@@ -365,12 +369,12 @@ impl MediaLibrary {
     /// Users, logins, tokens, devices and API keys on this library's store (default password
     /// hashing cost).
     pub fn auth(&self) -> crate::auth::Auth<'_> {
-        crate::auth::Auth::new(&self.store)
+        crate::auth::Auth::new(&self.store).with_token_cache(&self.tokens)
     }
 
     /// Per-user item data on this library's store, with Jellyfin's default resume rules.
     pub fn user_data(&self) -> crate::userdata::UserData<'_> {
-        crate::userdata::UserData::new(&self.store)
+        crate::userdata::UserData::new(&self.store).with_cache(&self.user_data)
     }
 
     /// The server configuration (`system.json`) of this library's data directory.

@@ -243,6 +243,23 @@ def test_likes_user_data_and_the_socket_push(server):
         assert msg["Data"]["UserId"] == user["Id"]
         assert msg["Data"]["UserDataList"][0]["ItemId"] == movie["Id"]
         assert msg["Data"]["UserDataList"][0]["Likes"] is True
+
+        def next_user_data():
+            while True:
+                msg = json.loads(ws.recv())
+                if msg["MessageType"] == "UserDataChanged":
+                    return msg["Data"]["UserDataList"][0]
+
+        # The client's own played and favorite toggles push too (as mpv-shim and the web
+        # client expect, to refresh other screens).
+        client.jellyfin.item_played(movie["Id"], True)
+        pushed = next_user_data()
+        assert pushed["ItemId"] == movie["Id"] and pushed["Played"] is True
+        client.jellyfin.favorite(movie["Id"], True)
+        pushed = next_user_data()
+        assert pushed["IsFavorite"] is True and pushed["Played"] is True
+        client.jellyfin.item_played(movie["Id"], False)
+        assert next_user_data()["Played"] is False
         ws.close()
         assert client.jellyfin.get_item(movie["Id"])["UserData"]["Likes"] is True
         client.jellyfin._delete("UserItems/%s/Rating" % movie["Id"])

@@ -179,6 +179,49 @@ impl std::fmt::Display for UserId {
 pub struct Auth<'a> {
     store: &'a Store,
     cost: HashCost,
+    tokens: Option<&'a TokenCache>,
+}
+
+/// Validated tokens kept between requests, so a request costs no database read for its token.
+///
+/// An entry is valid for the store's content generation it was read under: every write that can
+/// revoke or change a token, a user or a policy (logout, device deletion, user changes, key
+/// revocation) is a [`Store::write`] and moves the generation. Logins, which may lock a user
+/// out without moving it, clear the cache. Unknown tokens are never kept.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (u64, AuthContext)>>,
+}
+
+/// At most this many validated tokens are kept.
+const MAX_CACHED_TOKENS: usize = 1024;
+
+impl TokenCache {
+    fn get(&self, token: &str, generation: u64) -> Option<AuthContext> {
+        let entries = self.entries.lock().ok()?;
+        match entries.get(token) {
+            Some((g, ctx)) if *g == generation => Some(ctx.clone()),
+            _ => None,
+        }
+    }
+
+    fn put(&self, generation: u64, ctx: &AuthContext) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= MAX_CACHED_TOKENS {
+                entries.retain(|_, (g, _)| *g == generation);
+                if entries.len() >= MAX_CACHED_TOKENS {
+                    entries.clear();
+                }
+            }
+            entries.insert(ctx.token.clone(), (generation, ctx.clone()));
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
 }
 
 impl<'a> Auth<'a> {
@@ -187,6 +230,16 @@ impl<'a> Auth<'a> {
         Self {
             store,
             cost: HashCost::default(),
+            tokens: None,
+        }
+    }
+
+    /// The same handle keeping validated tokens in `tokens` (shared by the handles of one
+    /// library).
+    pub fn with_token_cache(self, tokens: &'a TokenCache) -> Self {
+        Self {
+            tokens: Some(tokens),
+            ..self
         }
     }
 
@@ -376,7 +429,7 @@ impl<'a> Auth<'a> {
         let token = new_token()?;
         // The activity entries commit with the login's outcome (Jellyfin's
         // AuthenticationSucceeded / AuthenticationFailed / UserLockedOut).
-        self.store.write_user_state(|tx| {
+        let outcome = self.store.write_user_state(|tx| {
             let outcome = authenticate_session(tx, user.id, ok, device, &token, now)?;
             match &outcome {
                 Ok(session) => {
@@ -396,7 +449,12 @@ impl<'a> Auth<'a> {
                 Err(_) => {}
             }
             Ok::<_, AuthError>(outcome)
-        })?
+        });
+        // A failed login may have locked the user out: validated tokens are read again.
+        if let Some(tokens) = self.tokens {
+            tokens.clear();
+        }
+        outcome?
     }
 
     /// The identity behind a token, or `None` for an unknown or revoked token. `seen` is what
@@ -409,16 +467,31 @@ impl<'a> Auth<'a> {
         seen: &DeviceInfo,
     ) -> AuthResult<Option<AuthContext>> {
         let now = SystemTime::now();
-        let Some(mut ctx) = self.store.read(|c| token_context(c, token))? else {
-            return Ok(None);
+        // Read before the token: a context read from newer data is filed under an older
+        // generation, never the reverse.
+        let generation = self.tokens.map(|_| self.store.content_generation());
+        let cached = self
+            .tokens
+            .zip(generation)
+            .and_then(|(tokens, g)| tokens.get(token, g));
+        let mut ctx = match cached {
+            Some(ctx) => ctx,
+            None => match self.store.read(|c| token_context(c, token))? {
+                Some(ctx) => ctx,
+                None => return Ok(None),
+            },
         };
         if ctx.needs_touch(seen, now) {
             self.store
                 .write_user_state(|tx| touch_token(tx, &ctx, seen, now))?;
             // Re-read: the context now shows what was written.
-            if let Some(fresh) = self.store.read(|c| token_context(c, token))? {
-                ctx = fresh;
+            match self.store.read(|c| token_context(c, token))? {
+                Some(fresh) => ctx = fresh,
+                None => return Ok(None),
             }
+        }
+        if let (Some(tokens), Some(g)) = (self.tokens, generation) {
+            tokens.put(g, &ctx);
         }
         Ok(Some(ctx))
     }

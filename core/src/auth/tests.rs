@@ -806,3 +806,63 @@ fn library_access_and_parental_limit() {
     user.policy.enabled_folders.clear();
     assert_eq!(visible_library_ids(&user), Some(vec![]));
 }
+
+/// With the token cache, a token's validation follows every change at once: logout, device
+/// deletion, a policy change, a lockout by failed logins on another device.
+#[test]
+fn cached_tokens_follow_revocations_and_lockouts() {
+    let (_dir, store) = open();
+    let tokens = TokenCache::default();
+    let a = auth(&store).with_token_cache(&tokens);
+    a.create_user_with_policy(
+        "u",
+        "pw",
+        policy_with(|p| p.login_attempts_before_lockout = 2),
+    )
+    .unwrap();
+    let seen = device("A");
+    let t1 = a.authenticate_by_name("u", "pw", &seen).unwrap().token;
+    let t2 = a
+        .authenticate_by_name("u", "pw", &device("B"))
+        .unwrap()
+        .token;
+    for _ in 0..3 {
+        let ctx = a.validate_token(&t1, &seen).unwrap().unwrap();
+        assert_eq!(ctx.user.as_ref().unwrap().name, "u");
+    }
+    assert!(
+        !tokens.entries.lock().unwrap().is_empty(),
+        "validated tokens are kept"
+    );
+    // A policy change shows in the cached context.
+    let id = a.user_by_name("u").unwrap().unwrap().id;
+    a.update_policy(id, &json!({ "EnableContentDownloading": false }))
+        .unwrap();
+    let ctx = a.validate_token(&t1, &seen).unwrap().unwrap();
+    assert!(!ctx.user.unwrap().policy.enable_content_downloading);
+    // Logout revokes at once.
+    assert!(a.logout(&t1).unwrap());
+    assert!(a.validate_token(&t1, &seen).unwrap().is_none());
+    // Failed logins on device C lock the user out: device B's token sees the disabled user.
+    assert!(!a
+        .validate_token(&t2, &device("B"))
+        .unwrap()
+        .unwrap()
+        .user
+        .unwrap()
+        .is_disabled());
+    for _ in 0..2 {
+        a.authenticate_by_name("u", "bad", &device("C"))
+            .unwrap_err();
+    }
+    assert!(a
+        .validate_token(&t2, &device("B"))
+        .unwrap()
+        .unwrap()
+        .user
+        .unwrap()
+        .is_disabled());
+    // Deleting the device revokes its token.
+    a.delete_device(&device("B").device_id).unwrap();
+    assert!(a.validate_token(&t2, &device("B")).unwrap().is_none());
+}

@@ -804,6 +804,47 @@ pub fn next_up(
 pub struct UserData<'a> {
     store: &'a Store,
     rules: ResumeRules,
+    cache: Option<&'a UserDataCache>,
+}
+
+/// Users' item data kept between requests (a page of items asks for the data of each of its
+/// items on every request).
+///
+/// An entry is valid while neither its user's data generation, moved after every write of that
+/// user's data through [`UserData`], nor the store's content generation (deletions, other
+/// processes) moved since it was read.
+#[derive(Debug, Default)]
+pub struct UserDataCache {
+    inner: std::sync::Mutex<CachedUserData>,
+}
+
+#[derive(Debug, Default)]
+struct CachedUserData {
+    generations: HashMap<UserId, u64>,
+    entries: HashMap<(UserId, ItemId), ((u64, u64), UserItemData)>,
+}
+
+/// At most this many (user, item) entries are kept.
+const MAX_CACHED_USER_DATA: usize = 50_000;
+
+impl UserDataCache {
+    /// The (content, user) generations of `user` now.
+    fn generations(&self, store: &Store, user: UserId) -> (u64, u64) {
+        let content = store.content_generation();
+        let own = self
+            .inner
+            .lock()
+            .map(|c| c.generations.get(&user).copied().unwrap_or(0))
+            .unwrap_or(u64::MAX);
+        (content, own)
+    }
+
+    /// Called after a write of `user`'s data.
+    fn moved(&self, user: UserId) {
+        if let Ok(mut c) = self.inner.lock() {
+            *c.generations.entry(user).or_insert(0) += 1;
+        }
+    }
 }
 
 impl<'a> UserData<'a> {
@@ -812,7 +853,29 @@ impl<'a> UserData<'a> {
         Self {
             store,
             rules: ResumeRules::default(),
+            cache: None,
         }
+    }
+
+    /// The same handle keeping read data in `cache` (shared by the handles of one library).
+    pub fn with_cache(self, cache: &'a UserDataCache) -> Self {
+        Self {
+            cache: Some(cache),
+            ..self
+        }
+    }
+
+    /// A write of `user`'s data; the cached data of the user is read again after it.
+    fn write<T>(
+        &self,
+        user: UserId,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> UserDataResult<T>,
+    ) -> UserDataResult<T> {
+        let result = self.store.write_user_state(f);
+        if let Some(cache) = self.cache {
+            cache.moved(user);
+        }
+        result
     }
 
     /// The same handle with other resume rules (the server configuration's).
@@ -876,7 +939,40 @@ impl<'a> UserData<'a> {
         user: UserId,
         items: &[ItemId],
     ) -> UserDataResult<HashMap<ItemId, UserItemData>> {
-        self.store.read(|c| get_many(c, user, items))
+        let Some(cache) = self.cache else {
+            return self.store.read(|c| get_many(c, user, items));
+        };
+        // Generations read before the data: data read after a write is filed under the
+        // generations before it, which that write has moved on from.
+        let generations = cache.generations(self.store, user);
+        let mut out = HashMap::with_capacity(items.len());
+        let mut missing = Vec::new();
+        if let Ok(c) = cache.inner.lock() {
+            for id in items {
+                match c.entries.get(&(user, *id)) {
+                    Some((g, data)) if *g == generations => {
+                        out.insert(*id, data.clone());
+                    }
+                    _ => missing.push(*id),
+                }
+            }
+        } else {
+            missing.extend_from_slice(items);
+        }
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let read = self.store.read(|c| get_many(c, user, &missing))?;
+        if let Ok(mut c) = cache.inner.lock() {
+            if c.entries.len() + read.len() > MAX_CACHED_USER_DATA {
+                c.entries.clear();
+            }
+            for (id, data) in &read {
+                c.entries.insert((user, *id), (generations, data.clone()));
+            }
+        }
+        out.extend(read);
+        Ok(out)
     }
 
     /// See [`mark_played`]; `date_played` defaults as there, `now` is the current time.
@@ -887,14 +983,12 @@ impl<'a> UserData<'a> {
         date_played: Option<SystemTime>,
     ) -> UserDataResult<UserItemData> {
         let now = SystemTime::now();
-        self.store
-            .write_user_state(|tx| mark_played(tx, user, item, date_played, now))
+        self.write(user, |tx| mark_played(tx, user, item, date_played, now))
     }
 
     /// See [`mark_unplayed`].
     pub fn mark_unplayed(&self, user: UserId, item: ItemId) -> UserDataResult<UserItemData> {
-        self.store
-            .write_user_state(|tx| mark_unplayed(tx, user, item))
+        self.write(user, |tx| mark_unplayed(tx, user, item))
     }
 
     /// See [`set_favorite`].
@@ -904,8 +998,7 @@ impl<'a> UserData<'a> {
         item: ItemId,
         favorite: bool,
     ) -> UserDataResult<UserItemData> {
-        self.store
-            .write_user_state(|tx| set_favorite(tx, user, item, favorite))
+        self.write(user, |tx| set_favorite(tx, user, item, favorite))
     }
 
     /// See [`suggestions`].
@@ -924,8 +1017,7 @@ impl<'a> UserData<'a> {
         item: ItemId,
         likes: Option<bool>,
     ) -> UserDataResult<UserItemData> {
-        self.store
-            .write_user_state(|tx| set_likes(tx, user, item, likes))
+        self.write(user, |tx| set_likes(tx, user, item, likes))
     }
 
     /// See [`update`].
@@ -935,15 +1027,13 @@ impl<'a> UserData<'a> {
         item: ItemId,
         change: &UserDataUpdate,
     ) -> UserDataResult<UserItemData> {
-        self.store
-            .write_user_state(|tx| update(tx, user, item, change))
+        self.write(user, |tx| update(tx, user, item, change))
     }
 
     /// See [`playback_start`].
     pub fn playback_start(&self, user: UserId, item: ItemId) -> UserDataResult<UserItemData> {
         let now = SystemTime::now();
-        self.store
-            .write_user_state(|tx| playback_start(tx, user, item, now))
+        self.write(user, |tx| playback_start(tx, user, item, now))
     }
 
     /// See [`playback_progress`].
@@ -954,7 +1044,7 @@ impl<'a> UserData<'a> {
         position_ticks: Option<i64>,
         streams: Option<StreamSelection>,
     ) -> UserDataResult<(UserItemData, bool)> {
-        self.store.write_user_state(|tx| {
+        self.write(user, |tx| {
             playback_progress(tx, user, item, position_ticks, streams, &self.rules)
         })
     }
@@ -967,7 +1057,7 @@ impl<'a> UserData<'a> {
         position_ticks: Option<i64>,
         failed: bool,
     ) -> UserDataResult<(UserItemData, bool)> {
-        self.store.write_user_state(|tx| {
+        self.write(user, |tx| {
             playback_stopped(tx, user, item, position_ticks, failed, &self.rules)
         })
     }

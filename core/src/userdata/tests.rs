@@ -971,3 +971,54 @@ fn user_data_goes_with_its_item_and_user() {
     assert_eq!(count(), 1);
     assert_eq!(ud.favorite_filter(f.user, true).unwrap().ids, [b]);
 }
+
+/// Data read through the cache follows every write of the user, leaves other users' entries
+/// alone, and follows content writes (an item deleted and its data with it).
+#[test]
+fn cached_user_data_follows_writes() {
+    let f = fixture();
+    let cache = UserDataCache::default();
+    let ud = UserData::new(&f.store).with_cache(&cache);
+    let a = f.add(
+        ItemKind::Movie,
+        "/media/a.mkv",
+        Item {
+            runtime: Some(100 * MIN),
+            ..Item::default()
+        },
+    );
+    let b = f.add(
+        ItemKind::Movie,
+        "/media/b.mkv",
+        Item {
+            runtime: Some(100 * MIN),
+            ..Item::default()
+        },
+    );
+    let read = |user| ud.get_many(user, &[a, b]).unwrap();
+    for _ in 0..2 {
+        assert!(!read(f.user)[&a].played);
+        assert!(!read(f.other)[&b].is_favorite);
+    }
+    assert_eq!(
+        cache.inner.lock().unwrap().entries.len(),
+        4,
+        "read data is kept"
+    );
+    ud.mark_played(f.user, a, None).unwrap();
+    assert!(read(f.user)[&a].played);
+    ud.set_favorite(f.other, b, true).unwrap();
+    assert!(read(f.other)[&b].is_favorite);
+    ud.playback_progress(f.user, b, Some(30 * MIN), None)
+        .unwrap();
+    assert_eq!(read(f.user)[&b].playback_position_ticks, 30 * MIN);
+    assert!(read(f.user)[&a].played, "still there");
+    // A content write: the item goes, its data goes with it.
+    f.store
+        .write(|tx| {
+            tx.execute("DELETE FROM items WHERE id = ?1", [&a.0[..]])
+                .map_err(store::StoreError::from)
+        })
+        .unwrap();
+    assert!(!read(f.user)[&a].played, "{:?}", read(f.user)[&a]);
+}

@@ -42,17 +42,23 @@ pub struct Fragment {
 }
 
 impl Fragment {
-    /// Appends the fragment to `out` with `"UserData": user_data` (a JSON object) added.
-    pub fn write_with(&self, user_data: Option<&[u8]>, out: &mut Vec<u8>) {
+    /// Appends the fragment to `out` with `"UserData":` and what `user_data` writes (a JSON
+    /// object) added; without `user_data`, the fragment as it is.
+    pub fn write_with<E>(
+        &self,
+        out: &mut Vec<u8>,
+        user_data: Option<impl FnOnce(&mut Vec<u8>) -> Result<(), E>>,
+    ) -> Result<(), E> {
         match (user_data, self.json.split_last()) {
-            (Some(data), Some((b'}', head))) if head.len() > 1 => {
+            (Some(write), Some((b'}', head))) if head.len() > 1 => {
                 out.extend_from_slice(head);
                 out.extend_from_slice(b",\"UserData\":");
-                out.extend_from_slice(data);
+                write(out)?;
                 out.push(b'}');
             }
             _ => out.extend_from_slice(&self.json),
         }
+        Ok(())
     }
 }
 
@@ -125,13 +131,21 @@ mod tests {
 
     #[test]
     fn user_data_is_spliced_into_the_object() {
+        let data = |out: &mut Vec<u8>| {
+            out.extend_from_slice(br#"{"Played":true}"#);
+            Ok::<_, ()>(())
+        };
         let mut out = Vec::new();
-        fragment(r#"{"Id":"a","Type":"Movie"}"#).write_with(Some(br#"{"Played":true}"#), &mut out);
+        fragment(r#"{"Id":"a","Type":"Movie"}"#)
+            .write_with(&mut out, Some(data))
+            .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["Id"], "a");
         assert_eq!(v["UserData"]["Played"], true);
         let mut out = Vec::new();
-        fragment(r#"{"Id":"a"}"#).write_with(None, &mut out);
+        fragment(r#"{"Id":"a"}"#)
+            .write_with(&mut out, None::<fn(&mut Vec<u8>) -> Result<(), ()>>)
+            .unwrap();
         assert_eq!(out, br#"{"Id":"a"}"#);
     }
 

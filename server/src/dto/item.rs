@@ -32,19 +32,7 @@ use super::media::{
 // Dates
 // ---------------------------------------------------------------------------------------------
 
-/// Days since 1970-01-01 to a civil (proleptic Gregorian) date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
+use jellyfin_core::logs::civil_from_days;
 
 /// A civil date to days since 1970-01-01 (inverse of [`civil_from_days`]).
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
@@ -751,6 +739,22 @@ pub struct UserDataView {
     pub unplayed_item_count: Option<u32>,
     /// Folders: the played share in percent. Playable items compute it from the position.
     pub played_percentage: Option<f64>,
+}
+
+impl From<&jellyfin_core::userdata::UserItemData> for UserDataView {
+    fn from(data: &jellyfin_core::userdata::UserItemData) -> Self {
+        Self {
+            played: data.played,
+            play_count: data.play_count,
+            playback_position_ticks: data.playback_position_ticks,
+            is_favorite: data.is_favorite,
+            likes: data.likes,
+            rating: data.rating,
+            last_played: data.last_played,
+            unplayed_item_count: None,
+            played_percentage: None,
+        }
+    }
 }
 
 /// Counts of the items a by-name item (genre, person, studio, artist) tags

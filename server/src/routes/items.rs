@@ -3,7 +3,6 @@
 //! (played, favorites) and playback reporting.
 
 use std::collections::HashMap;
-use std::time::SystemTime;
 
 use hyper::{Response, StatusCode};
 use jellyfin_core::auth::{visible_library_ids, AuthContext, User};
@@ -82,20 +81,6 @@ pub fn visible_item(server: &Server, user: &User, id: ItemId) -> Result<ItemReco
     Ok(item)
 }
 
-fn view_of(data: &UserItemData) -> UserDataView {
-    UserDataView {
-        played: data.played,
-        play_count: data.play_count,
-        playback_position_ticks: data.playback_position_ticks,
-        is_favorite: data.is_favorite,
-        likes: data.likes,
-        rating: data.rating,
-        last_played: data.last_played,
-        unplayed_item_count: None,
-        played_percentage: None,
-    }
-}
-
 /// Builds DTOs for items with the user's data, counts, ancestors and alternate versions.
 pub fn dtos(
     server: &Server,
@@ -157,8 +142,8 @@ fn user_views(
         .map(|id| {
             let mut view = data
                 .get(id)
-                .map(view_of)
-                .unwrap_or_else(|| view_of(&UserItemData::new(*id)));
+                .map(UserDataView::from)
+                .unwrap_or_else(|| UserDataView::from(&UserItemData::new(*id)));
             if let Some(state) = folder_states.get(id) {
                 view.unplayed_item_count = Some(state.unplayed);
                 view.played = state.played();
@@ -472,12 +457,14 @@ pub fn dto_array(
         if i > 0 {
             out.push(b',');
         }
-        let data = views
-            .get(id)
-            .map(|v| serde_json::to_vec(&user_data_dto(*id, fragment.run_time_ticks, v)))
-            .transpose()
+        let data = views.get(id).map(|v| {
+            move |out: &mut Vec<u8>| {
+                serde_json::to_writer(out, &user_data_dto(*id, fragment.run_time_ticks, v))
+            }
+        });
+        fragment
+            .write_with(&mut out, data)
             .map_err(|e| Error::BadRequest(e.to_string()))?;
-        fragment.write_with(data.as_deref(), &mut out);
     }
     out.push(b']');
     Ok((out, present.len()))
@@ -924,72 +911,6 @@ pub fn by_name_item(
     json(&dto.pop().ok_or(Error::NotFound)?)
 }
 
-fn user_data_response(
-    server: &Server,
-    id: ItemId,
-    data: &UserItemData,
-) -> Result<Response<Body>, Error> {
-    let runtime = server
-        .library()
-        .item(id)
-        .map_err(core)?
-        .and_then(|i| i.run_time_ticks);
-    json(&user_data_dto(id, runtime, &view_of(data)))
-}
-
-/// `POST`/`DELETE /UserPlayedItems/{id}` and the legacy `/Users/{uid}/PlayedItems/{id}`.
-pub fn set_played(
-    server: &Server,
-    ctx: &Ctx,
-    path_user: Option<&str>,
-    id: &str,
-    played: bool,
-) -> Result<Response<Body>, Error> {
-    let c = caller(server, ctx, path_user)?;
-    let item = visible_item(server, &c.user, item_id(id)?)?;
-    let id = item.id.ok_or(Error::NotFound)?;
-    let ud = server.library().user_data();
-    let data = if played {
-        ud.mark_played(c.user.id, id, Some(SystemTime::now()))
-            .map_err(core)?
-    } else {
-        ud.mark_unplayed(c.user.id, id).map_err(core)?
-    };
-    user_data_response(server, id, &data)
-}
-
-/// `POST`/`DELETE /UserFavoriteItems/{id}` and the legacy `/Users/{uid}/FavoriteItems/{id}`.
-pub fn set_favorite(
-    server: &Server,
-    ctx: &Ctx,
-    path_user: Option<&str>,
-    id: &str,
-    favorite: bool,
-) -> Result<Response<Body>, Error> {
-    let c = caller(server, ctx, path_user)?;
-    let item = visible_item(server, &c.user, item_id(id)?)?;
-    let id = item.id.ok_or(Error::NotFound)?;
-    let data = server
-        .library()
-        .user_data()
-        .set_favorite(c.user.id, id, favorite)
-        .map_err(core)?;
-    user_data_response(server, id, &data)
-}
-
-/// `GET /UserItems/{id}/UserData`.
-pub fn user_data(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Body>, Error> {
-    let c = caller(server, ctx, None)?;
-    let item = visible_item(server, &c.user, item_id(id)?)?;
-    let id = item.id.ok_or(Error::NotFound)?;
-    let data = server
-        .library()
-        .user_data()
-        .get(c.user.id, id)
-        .map_err(core)?;
-    user_data_response(server, id, &data)
-}
-
 fn playback_body(ctx: &Ctx) -> Result<Value, Error> {
     if ctx.body.is_empty() {
         return Ok(Value::Object(Default::default()));
@@ -1067,14 +988,7 @@ pub fn playback_report(
             let (data, _) = ud
                 .playback_stopped(c.user.id, id, position, failed)
                 .map_err(core)?;
-            let dto = user_data_dto(id, item.run_time_ticks, &view_of(&data));
-            sessions.broadcast_to_user(
-                c.user.id,
-                jellyfin_core::sessions::OutboundMessage::new(
-                    "UserDataChanged",
-                    json_value!({ "UserId": c.user.id.to_n(), "UserDataList": [dto] }),
-                ),
-            );
+            super::user_items::respond(server, &c.user, id, item.run_time_ticks, &data, true)?;
         }
     }
     Ok(empty(StatusCode::NO_CONTENT))

@@ -105,6 +105,28 @@ pub async fn image(
         })
         .cloned()
         .ok_or(Error::NotFound)?;
+    let modified =
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(image.date_modified.max(0) as u64);
+    image_file(
+        server,
+        ctx,
+        image.path.clone(),
+        &image_tag(&image),
+        modified,
+    )
+    .await
+}
+
+/// Serves the image file `src` (a path from the store, never from the request) resized as the
+/// request asks, through the image cache, with its tag and modification time for revalidation
+/// and long-lived caching when the request names a tag.
+pub(crate) async fn image_file(
+    server: &Server,
+    ctx: &Ctx,
+    src: String,
+    tag: &str,
+    modified: std::time::SystemTime,
+) -> Result<Response<Body>, Error> {
     let request = resize_request(ctx);
     if !request.is_within_limits() {
         return Err(Error::BadRequest(
@@ -112,22 +134,18 @@ pub async fn image(
         ));
     }
     let cache = server.images().clone();
-    let src = image.path.clone();
     let (cached, bytes) =
         tokio::task::spawn_blocking(move || cache.load(Path::new(&src), &request))
             .await
             .map_err(|_| Error::NotFound)?
             .map_err(|_| Error::NotFound)?;
-    let tag = image_tag(&image);
     let cache_control = ctx.query.get("tag").map(|_| TAGGED_IMAGE_CACHE_CONTROL);
-    let modified =
-        std::time::UNIX_EPOCH + std::time::Duration::from_secs(image.date_modified.max(0) as u64);
     Ok(serve_bytes(
         &ctx.method,
         &ctx.headers,
         bytes.into(),
         cached.format.mime_type(),
-        Some(&tag),
+        Some(tag),
         cache_control,
         Some(modified),
     ))

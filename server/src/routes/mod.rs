@@ -293,30 +293,32 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
         ["artists", name] if get => {
             items::by_name_item(server, ctx, ItemKind::MusicArtist, seg(ctx, 1, name))
         }
-        ["useritems", id, "userdata"] if get => items::user_data(server, ctx, seg(ctx, 1, id)),
+        ["useritems", id, "userdata"] if get => {
+            user_items::user_data(server, ctx, None, seg(ctx, 1, id))
+        }
         ["userplayeditems", id] if post => {
-            items::set_played(server, ctx, None, seg(ctx, 1, id), true)
+            user_items::set_played(server, ctx, None, seg(ctx, 1, id), true)
         }
         ["userplayeditems", id] if del => {
-            items::set_played(server, ctx, None, seg(ctx, 1, id), false)
+            user_items::set_played(server, ctx, None, seg(ctx, 1, id), false)
         }
         ["users", uid, "playeditems", id] if post => {
-            items::set_played(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, id), true)
+            user_items::set_played(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, id), true)
         }
         ["users", uid, "playeditems", id] if del => {
-            items::set_played(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, id), false)
+            user_items::set_played(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, id), false)
         }
         ["userfavoriteitems", id] if post => {
-            items::set_favorite(server, ctx, None, seg(ctx, 1, id), true)
+            user_items::set_favorite(server, ctx, None, seg(ctx, 1, id), true)
         }
         ["userfavoriteitems", id] if del => {
-            items::set_favorite(server, ctx, None, seg(ctx, 1, id), false)
+            user_items::set_favorite(server, ctx, None, seg(ctx, 1, id), false)
         }
         ["users", uid, "favoriteitems", id] if post => {
-            items::set_favorite(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, id), true)
+            user_items::set_favorite(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, id), true)
         }
         ["users", uid, "favoriteitems", id] if del => {
-            items::set_favorite(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, id), false)
+            user_items::set_favorite(server, ctx, Some(seg(ctx, 1, uid)), seg(ctx, 3, id), false)
         }
         ["sessions", "playing"] if post => {
             items::playback_report(server, ctx, PlaybackStage::Start, None)

@@ -8,7 +8,6 @@
 //! own avatar when their policy lets them change their preferences; another user's needs an
 //! administrator (403).
 
-use std::path::Path;
 use std::time::UNIX_EPOCH;
 
 use hyper::{Response, StatusCode};
@@ -16,11 +15,9 @@ use jellyfin_core::auth::{User, UserId};
 use jellyfin_core::sessions::OutboundMessage;
 
 use super::auth::{acting_user, core_auth_error, require};
-use super::media::resize_request;
 use super::users::user_dto;
 use crate::error::Error;
 use crate::http::{empty, Body, Ctx, Server};
-use crate::stream::{serve_bytes, TAGGED_IMAGE_CACHE_CONTROL};
 
 /// The user whose avatar a write targets: `userId` from the path or query, else the caller; a
 /// non-administrator may only change their own, and only with `EnableUserPreferenceAccess`.
@@ -113,20 +110,6 @@ pub async fn get(
         .get(user)
         .map_err(core_auth_error)?
         .ok_or(Error::NotFound)?;
-    let request = resize_request(ctx);
-    if !request.is_within_limits() {
-        return Err(Error::BadRequest(
-            "requested image size is too large".into(),
-        ));
-    }
-    let cache = server.images().clone();
-    let src = avatar.path.clone();
-    let (cached, bytes) =
-        tokio::task::spawn_blocking(move || cache.load(Path::new(&src), &request))
-            .await
-            .map_err(|_| Error::NotFound)?
-            .map_err(|_| Error::NotFound)?;
-    let cache_control = ctx.query.get("tag").map(|_| TAGGED_IMAGE_CACHE_CONTROL);
     let modified = UNIX_EPOCH
         + std::time::Duration::from_secs(
             avatar
@@ -135,13 +118,12 @@ pub async fn get(
                 .map(|d| d.as_secs())
                 .unwrap_or(0),
         );
-    Ok(serve_bytes(
-        &ctx.method,
-        &ctx.headers,
-        bytes.into(),
-        cached.format.mime_type(),
-        Some(&avatar.tag),
-        cache_control,
-        Some(modified),
-    ))
+    super::media::image_file(
+        server,
+        ctx,
+        avatar.path.display().to_string(),
+        &avatar.tag,
+        modified,
+    )
+    .await
 }

@@ -9,8 +9,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hyper::Response;
 use jellyfin_core::auth::User;
+use jellyfin_core::auth::UserId;
 use jellyfin_core::store::{ItemId, ItemKind, MediaType};
-use jellyfin_core::userdata::{SuggestionQuery, UserDataUpdate, UserItemData};
+use jellyfin_core::userdata::{SuggestionQuery, UserData, UserDataUpdate, UserItemData};
 use serde_json::{json as json_value, Value};
 
 use super::items::{caller, dtos, item_id, visible_item};
@@ -28,22 +29,9 @@ fn core<E: Into<jellyfin_core::Error>>(e: E) -> Error {
     }
 }
 
-fn view_of(data: &UserItemData) -> UserDataView {
-    UserDataView {
-        played: data.played,
-        play_count: data.play_count,
-        playback_position_ticks: data.playback_position_ticks,
-        is_favorite: data.is_favorite,
-        likes: data.likes,
-        rating: data.rating,
-        last_played: data.last_played,
-        unplayed_item_count: None,
-        played_percentage: None,
-    }
-}
-
-/// The `UserItemDataDto` of `data`, pushed to the user's sockets when `changed`.
-fn respond(
+/// The `UserItemDataDto` of `data`, pushed to the user's sockets as `UserDataChanged` when
+/// `changed`.
+pub(crate) fn respond(
     server: &Server,
     user: &User,
     id: ItemId,
@@ -51,7 +39,7 @@ fn respond(
     data: &UserItemData,
     changed: bool,
 ) -> Result<Response<Body>, Error> {
-    let dto = user_data_dto(id, run_time_ticks, &view_of(data));
+    let dto = user_data_dto(id, run_time_ticks, &UserDataView::from(data));
     if changed {
         server.sessions().broadcast_to_user(
             user.id,
@@ -64,6 +52,53 @@ fn respond(
     json(&dto)
 }
 
+/// The caller's data of the item `id` (visible to them) changed by `change`, answered as its
+/// `UserItemDataDto` and pushed to the user's sockets as `UserDataChanged` when `push`.
+fn change<E: Into<jellyfin_core::Error>>(
+    server: &Server,
+    ctx: &Ctx,
+    path_user: Option<&str>,
+    id: &str,
+    push: bool,
+    change: impl FnOnce(&UserData<'_>, UserId, ItemId) -> Result<UserItemData, E>,
+) -> Result<Response<Body>, Error> {
+    let c = caller(server, ctx, path_user)?;
+    let item = visible_item(server, &c.user, item_id(id)?)?;
+    let id = item.id.ok_or(Error::NotFound)?;
+    let data = change(&server.library().user_data(), c.user.id, id).map_err(core)?;
+    respond(server, &c.user, id, item.run_time_ticks, &data, push)
+}
+
+/// `POST`/`DELETE /UserPlayedItems/{id}` and the legacy `/Users/{uid}/PlayedItems/{id}`.
+pub fn set_played(
+    server: &Server,
+    ctx: &Ctx,
+    path_user: Option<&str>,
+    id: &str,
+    played: bool,
+) -> Result<Response<Body>, Error> {
+    change(server, ctx, path_user, id, true, |ud, user, item| {
+        if played {
+            ud.mark_played(user, item, Some(SystemTime::now()))
+        } else {
+            ud.mark_unplayed(user, item)
+        }
+    })
+}
+
+/// `POST`/`DELETE /UserFavoriteItems/{id}` and the legacy `/Users/{uid}/FavoriteItems/{id}`.
+pub fn set_favorite(
+    server: &Server,
+    ctx: &Ctx,
+    path_user: Option<&str>,
+    id: &str,
+    favorite: bool,
+) -> Result<Response<Body>, Error> {
+    change(server, ctx, path_user, id, true, |ud, user, item| {
+        ud.set_favorite(user, item, favorite)
+    })
+}
+
 /// `POST /UserItems/{id}/Rating?likes=` (and `DELETE`, which clears likes), legacy
 /// `/Users/{uid}/Items/{id}/Rating`.
 pub fn set_likes(
@@ -73,17 +108,11 @@ pub fn set_likes(
     id: &str,
     clear: bool,
 ) -> Result<Response<Body>, Error> {
-    let c = caller(server, ctx, path_user)?;
-    let item = visible_item(server, &c.user, item_id(id)?)?;
-    let id = item.id.ok_or(Error::NotFound)?;
     // Jellyfin's `likes` is a nullable bool: absent (or unparsable) clears it, as DELETE does.
     let likes = if clear { None } else { ctx.query.bool("likes") };
-    let data = server
-        .library()
-        .user_data()
-        .set_likes(c.user.id, id, likes)
-        .map_err(core)?;
-    respond(server, &c.user, id, item.run_time_ticks, &data, true)
+    change(server, ctx, path_user, id, true, |ud, user, item| {
+        ud.set_likes(user, item, likes)
+    })
 }
 
 /// `GET /UserItems/{id}/UserData`, legacy `/Users/{uid}/Items/{id}/UserData`.
@@ -93,15 +122,9 @@ pub fn user_data(
     path_user: Option<&str>,
     id: &str,
 ) -> Result<Response<Body>, Error> {
-    let c = caller(server, ctx, path_user)?;
-    let item = visible_item(server, &c.user, item_id(id)?)?;
-    let id = item.id.ok_or(Error::NotFound)?;
-    let data = server
-        .library()
-        .user_data()
-        .get(c.user.id, id)
-        .map_err(core)?;
-    respond(server, &c.user, id, item.run_time_ticks, &data, false)
+    change(server, ctx, path_user, id, false, |ud, user, item| {
+        ud.get(user, item)
+    })
 }
 
 /// `POST /UserItems/{id}/UserData`, legacy `/Users/{uid}/Items/{id}/UserData`: a partial
@@ -112,9 +135,6 @@ pub fn update_user_data(
     path_user: Option<&str>,
     id: &str,
 ) -> Result<Response<Body>, Error> {
-    let c = caller(server, ctx, path_user)?;
-    let item = visible_item(server, &c.user, item_id(id)?)?;
-    let id = item.id.ok_or(Error::NotFound)?;
     let body: Value = if ctx.body.is_empty() {
         Value::Object(Default::default())
     } else {
@@ -126,13 +146,10 @@ pub fn update_user_data(
             "the body must be an UpdateUserItemDataDto object".into(),
         ));
     }
-    let change = parse_update(&body)?;
-    let data = server
-        .library()
-        .user_data()
-        .update(c.user.id, id, &change)
-        .map_err(core)?;
-    respond(server, &c.user, id, item.run_time_ticks, &data, true)
+    let update = parse_update(&body)?;
+    change(server, ctx, path_user, id, true, |ud, user, item| {
+        ud.update(user, item, &update)
+    })
 }
 
 /// A present, non-null field.
