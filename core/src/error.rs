@@ -33,6 +33,9 @@ pub enum Error {
     /// A scheduled task operation was refused.
     #[error(transparent)]
     Task(#[from] crate::tasks::TaskError),
+    /// The search index failed.
+    #[error(transparent)]
+    Search(#[from] crate::search::SearchError),
     /// Watching library folders failed.
     #[error("cannot watch library folders: {0}")]
     Watch(#[source] notify_debouncer_mini::notify::Error),

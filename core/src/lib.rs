@@ -18,6 +18,7 @@
 //! - [`auth`]: users, passwords, access tokens and devices, API keys, policies, lockout.
 //! - [`userdata`]: per-user item data (played, position, favorites, ratings) and resume rules.
 //! - [`settings`]: the server configuration, stored whole as JSON.
+//! - [`search`]: typo-tolerant full-text search and facets (tantivy, feature `search`).
 //! - [`sessions`]: live client sessions (capabilities, now playing), the bus to their sockets.
 //! - [`subtitles`]: subtitle formats (SubRip, WebVTT, ASS): parse, convert, extract embedded
 //!   text streams through libav, with a disk cache.
@@ -45,6 +46,7 @@ pub mod playback;
 pub mod probe;
 pub mod ratings;
 pub mod scan;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod store;

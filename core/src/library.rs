@@ -2,8 +2,8 @@
 //! built from an explicit configuration. Everything a Rust app needs to keep a library: add
 //! libraries, scan them (with progress and cancellation), watch them for changes, query items.
 
-use std::collections::HashSet;
-use std::path::PathBuf;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,6 +49,9 @@ pub struct MediaLibrary {
     quick_connect: crate::auth::QuickConnectState,
     tokens: crate::auth::TokenCache,
     user_data: crate::userdata::UserDataCache,
+    search: Option<Arc<dyn crate::search::SearchBackend>>,
+    /// Whether the search index has been brought in step with the store since opening.
+    search_ready: Arc<std::sync::atomic::AtomicBool>,
     scan_listeners: Mutex<Vec<ScanListener>>,
     subtitles: crate::subtitles::Subtitles,
 }
@@ -83,7 +86,10 @@ impl MediaLibrary {
         )));
         #[cfg(not(feature = "libav"))]
         let prober: Option<Box<dyn Prober>> = None;
+        let (search, search_ready) = open_search(&config.data_dir, &store);
         Ok(Self {
+            search,
+            search_ready,
             store,
             naming: NamingOptions::default(),
             prober,
@@ -235,6 +241,13 @@ impl MediaLibrary {
             prober: self.prober.as_deref(),
         };
         let result = scanner.scan(&lib, &options);
+        // The search index follows what the scan changed, in the same call (one commit). A
+        // failure leaves the index behind until the next sync: it is derived data.
+        if let Ok(summary) = &result {
+            if summary.added + summary.updated + summary.removed > 0 {
+                let _ = self.sync_search_index();
+            }
+        }
         if let Ok(mut running) = self.running.lock() {
             running.remove(&lib.id);
         }
@@ -294,7 +307,153 @@ impl MediaLibrary {
 
     /// Runs an item query.
     pub fn query(&self, query: &ItemQuery) -> Result<QueryResult<ItemRecord>> {
+        if let Some(ranked) = self.ranked_ids(query)? {
+            // Read the page's items and keep the ranked order.
+            let mut items = self.items(&ranked.items)?;
+            let position: HashMap<ItemId, usize> = ranked
+                .items
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (*id, i))
+                .collect();
+            items.sort_by_key(|i| i.id.and_then(|id| position.get(&id).copied()));
+            return Ok(QueryResult {
+                items,
+                total_record_count: ranked.total_record_count,
+                start_index: ranked.start_index,
+            });
+        }
         Ok(self.store.query_items(query)?)
+    }
+
+    /// The best matches for a search, best first (typo-tolerant, prefixes, diacritics folded),
+    /// only among what the query's libraries and parental control allow. Until the index is in
+    /// step with the store (just after opening), a substring match in the store answers.
+    pub fn search(
+        &self,
+        query: &crate::search::SearchQuery,
+    ) -> Result<Vec<crate::search::SearchHit>> {
+        if let Some(index) = self.ready_search() {
+            return Ok(index.search(query)?);
+        }
+        let term = query.term.trim();
+        if term.is_empty() {
+            return Ok(Vec::new());
+        }
+        let fallback = ItemQuery {
+            search_term: Some(term.to_owned()),
+            include_kinds: query.include_kinds.clone(),
+            exclude_kinds: query.exclude_kinds.clone(),
+            media_types: query.media_types.clone(),
+            visible_libraries: query.libraries.clone(),
+            parental: query.parental.clone(),
+            limit: Some(query.limit),
+            ..ItemQuery::default()
+        };
+        Ok(self
+            .store
+            .query_item_ids(&fallback)?
+            .items
+            .into_iter()
+            .map(|id| crate::search::SearchHit { id, score: 0.0 })
+            .collect())
+    }
+
+    /// Facet counts (genres, years, ratings, tags, kinds) of the items a search (or, with an
+    /// empty term, the query's libraries and kinds) finds; `None` while the index is not ready
+    /// or without a search backend.
+    pub fn facets(
+        &self,
+        query: &crate::search::SearchQuery,
+    ) -> Result<Option<crate::search::Facets>> {
+        match self.ready_search() {
+            Some(index) => Ok(Some(index.facets(query)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Makes the search index again from the store (it is derived data: never needed for
+    /// correctness, useful after restoring a database).
+    pub fn rebuild_search_index(&self) -> Result<crate::search::SyncSummary> {
+        let Some(index) = &self.search else {
+            return Ok(crate::search::SyncSummary::default());
+        };
+        let summary = index.rebuild(&self.store)?;
+        self.search_ready
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(summary)
+    }
+
+    /// Brings the search index in step with the store (what scans do when they change items).
+    pub fn sync_search_index(&self) -> Result<crate::search::SyncSummary> {
+        let Some(index) = &self.search else {
+            return Ok(crate::search::SyncSummary::default());
+        };
+        let summary = index.sync(&self.store)?;
+        self.search_ready
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(summary)
+    }
+
+    fn ready_search(&self) -> Option<&Arc<dyn crate::search::SearchBackend>> {
+        self.search
+            .as_ref()
+            .filter(|_| self.search_ready.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    /// A page of a query with a search term, ranked by the search index: the best 1,000 hits
+    /// within the query's libraries, kinds and parental control, then the query's other
+    /// filters; in relevance order unless the query sorts. `None`: no term or no ready index.
+    fn ranked_ids(&self, query: &ItemQuery) -> Result<Option<QueryResult<ItemId>>> {
+        let Some(term) = query
+            .search_term
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        else {
+            return Ok(None);
+        };
+        let Some(index) = self.ready_search() else {
+            return Ok(None);
+        };
+        let hits = index.search(&crate::search::SearchQuery {
+            term: term.to_owned(),
+            include_kinds: query.include_kinds.clone(),
+            exclude_kinds: query.exclude_kinds.clone(),
+            media_types: query.media_types.clone(),
+            libraries: query.visible_libraries.clone(),
+            parental: query.parental.clone(),
+            limit: RANKED_HITS,
+        })?;
+        let mut ids: Vec<ItemId> = hits.iter().map(|h| h.id).collect();
+        if !query.ids.is_empty() {
+            ids.retain(|id| query.ids.contains(id));
+        }
+        let mut filter = query.clone();
+        filter.search_term = None;
+        filter.start_index = 0;
+        filter.limit = None;
+        let ordered: Vec<ItemId> = if ids.is_empty() {
+            Vec::new()
+        } else {
+            filter.ids = ids.clone();
+            let allowed = self.store.query_item_ids(&filter)?.items;
+            if query.sort.is_empty() {
+                let allowed: HashSet<ItemId> = allowed.into_iter().collect();
+                ids.into_iter().filter(|id| allowed.contains(id)).collect()
+            } else {
+                allowed
+            }
+        };
+        let start = query.start_index.min(ordered.len());
+        let end = start
+            .saturating_add(query.limit.unwrap_or(usize::MAX))
+            .min(ordered.len());
+        Ok(Some(QueryResult {
+            items: ordered[start..end].to_vec(),
+            total_record_count: ordered.len(),
+            start_index: query.start_index,
+        }))
     }
 
     /// The items with these ids (with their streams, images, people...), in no particular
@@ -306,6 +465,9 @@ impl MediaLibrary {
     /// The ids of a page of an item query and its total count, without reading the items
     /// (see [`Store::query_item_ids`](crate::store::Store::query_item_ids)).
     pub fn query_ids(&self, query: &ItemQuery) -> Result<QueryResult<ItemId>> {
+        if let Some(ranked) = self.ranked_ids(query)? {
+            return Ok(ranked);
+        }
         Ok(self.store.query_item_ids(query)?)
     }
 
@@ -437,6 +599,43 @@ impl std::fmt::Debug for LibraryWatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LibraryWatcher").finish_non_exhaustive()
     }
+}
+
+/// At most this many search hits are ranked for a query with a search term.
+const RANKED_HITS: usize = 1000;
+
+/// Opens the search index in `<data_dir>/search` and brings it in step with the store in a
+/// background thread (a new index is filled from the store there); until then searches fall
+/// back to the store. A failure leaves search to the store, logged nowhere: the index is
+/// derived data.
+#[allow(clippy::type_complexity)]
+fn open_search(
+    data_dir: &Path,
+    store: &Store,
+) -> (
+    Option<Arc<dyn crate::search::SearchBackend>>,
+    Arc<std::sync::atomic::AtomicBool>,
+) {
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let dir = data_dir.join("search");
+    let index: Option<Arc<dyn crate::search::SearchBackend>> =
+        match crate::search::open_backend(&dir) {
+            Ok(Some(index)) => Some(Arc::from(index)),
+            _ => None,
+        };
+    if let Some(index) = &index {
+        let (index, ready, path) = (index.clone(), ready.clone(), store.path().to_owned());
+        let _ = std::thread::Builder::new()
+            .name("search-sync".into())
+            .spawn(move || {
+                if let Ok(store) = Store::open(&path) {
+                    if index.sync(&store).is_ok() {
+                        ready.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
+            });
+    }
+    (index, ready)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use serde::Serialize;
 pub mod fragments;
 pub mod item;
 pub mod media;
+pub mod search;
 
 /// `PublicSystemInfo`: what `GET /System/Info/Public` returns.
 #[derive(Debug, Clone, Serialize)]

@@ -343,7 +343,8 @@ impl ParentalControl {
         (control.max.is_some() || !control.block_unrated.is_empty()).then_some(control)
     }
 
-    fn blocked_kinds(&self) -> Vec<ItemKind> {
+    /// The item kinds hidden when they have no rating score.
+    pub fn blocked_kinds(&self) -> Vec<ItemKind> {
         self.block_unrated
             .iter()
             .flat_map(|u| u.kinds().iter().copied())

@@ -745,8 +745,11 @@ impl Plan {
             )?)
         };
         let total = match cache {
-            Some(cache) => cache.count(self.key.clone(), &compute)?,
-            None => compute()?,
+            // Keys with long id lists are not worth keeping.
+            Some(cache) if self.key.len() <= MAX_KEY_LEN => {
+                cache.count(self.key.clone(), &compute)?
+            }
+            _ => compute()?,
         };
         usize::try_from(total).map_err(|_| StoreError::Corrupt { column: "COUNT(*)" })
     }

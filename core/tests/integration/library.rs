@@ -36,6 +36,16 @@ fn count(summary: &Value, kind: &str) -> usize {
     summary["counts"][kind].as_u64().unwrap_or(0) as usize
 }
 
+/// Runs make-library into `dir` (for other test modules).
+pub(crate) fn make_library_in(dir: &Path, args: &[&str]) -> Value {
+    make_library(dir, args)
+}
+
+/// Opens a library in `data` (for other test modules).
+pub(crate) fn open_library(data: &Path) -> MediaLibrary {
+    open(data)
+}
+
 fn open(data: &Path) -> MediaLibrary {
     MediaLibrary::open(LibraryConfig::new(data)).unwrap()
 }

@@ -29,4 +29,5 @@ fn naming_vectors_all_pass() {
 }
 
 mod library;
+mod search;
 mod subtitles;

@@ -197,7 +197,7 @@ pub fn image_type_name(image_type: i32) -> Option<&'static str> {
         .copied()
 }
 
-const PRIMARY: i32 = 0;
+pub(crate) const PRIMARY: i32 = 0;
 const BACKDROP: i32 = 2;
 const LOGO: i32 = 4;
 const THUMB: i32 = 5;
@@ -956,11 +956,11 @@ fn images_of(item: &ItemRecord, image_type: i32) -> Vec<&ImageRecord> {
     v
 }
 
-fn first_image(item: &ItemRecord, image_type: i32) -> Option<&ImageRecord> {
+pub(crate) fn first_image(item: &ItemRecord, image_type: i32) -> Option<&ImageRecord> {
     images_of(item, image_type).into_iter().next()
 }
 
-fn aspect_ratio(image: &ImageRecord) -> Option<f64> {
+pub(crate) fn aspect_ratio(image: &ImageRecord) -> Option<f64> {
     match (image.width, image.height) {
         (Some(w), Some(h)) if w > 0 && h > 0 => Some(f64::from(w) / f64::from(h)),
         _ => None,

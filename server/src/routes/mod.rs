@@ -10,6 +10,7 @@ pub mod media;
 pub mod operations;
 pub mod playback;
 pub mod quick_connect;
+pub mod search;
 mod spec;
 mod system;
 pub mod tasks;
@@ -271,6 +272,7 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
         ["shows", id, "seasons"] if get => items::seasons(server, ctx, seg(ctx, 1, id)),
         ["shows", id, "episodes"] if get => items::episodes(server, ctx, seg(ctx, 1, id)),
         ["shows", "nextup"] if get => items::next_up(server, ctx),
+        ["search", "hints"] if get => search::hints(server, ctx),
         ["genres"] if get => items::by_name(server, ctx, ItemKind::Genre),
         ["musicgenres"] if get => items::by_name(server, ctx, ItemKind::MusicGenre),
         ["studios"] if get => items::by_name(server, ctx, ItemKind::Studio),
