@@ -372,6 +372,57 @@ impl MediaLibrary {
         }
     }
 
+    /// Facet counts (genres, years, official ratings, tags, kinds) of what an item query
+    /// selects, from the search index: for queries on the whole collection or one library
+    /// (recursive), with kinds, media types, a search term and the user's visibility. `None`
+    /// when the query asks for more (another parent, genre or year filters, user-data filters)
+    /// or the index is not ready: the caller then counts from the items.
+    pub fn item_facets(&self, query: &ItemQuery) -> Result<Option<crate::search::Facets>> {
+        let plain = ItemQuery {
+            parent_id: None,
+            recursive: false,
+            include_kinds: Vec::new(),
+            exclude_kinds: Vec::new(),
+            media_types: Vec::new(),
+            visible_libraries: None,
+            parental: None,
+            search_term: None,
+            library_id: None,
+            sort: Vec::new(),
+            start_index: 0,
+            limit: None,
+            ..query.clone()
+        };
+        if plain != ItemQuery::default() {
+            return Ok(None);
+        }
+        let mut libraries = query.visible_libraries.clone();
+        for scope in [query.parent_id, query.library_id].into_iter().flatten() {
+            if !query.recursive && query.parent_id == Some(scope) {
+                return Ok(None);
+            }
+            if !self.libraries()?.iter().any(|l| l.id == scope) {
+                return Ok(None);
+            }
+            libraries = Some(match libraries {
+                Some(visible) if !visible.contains(&scope) => Vec::new(),
+                _ => vec![scope],
+            });
+        }
+        if libraries.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Some(crate::search::Facets::default()));
+        }
+        self.facets(&crate::search::SearchQuery {
+            term: query.search_term.clone().unwrap_or_default(),
+            include_kinds: query.include_kinds.clone(),
+            exclude_kinds: query.exclude_kinds.clone(),
+            media_types: query.media_types.clone(),
+            libraries,
+            parental: query.parental.clone(),
+            limit: 0,
+        })
+    }
+
     /// Makes the search index again from the store (it is derived data: never needed for
     /// correctness, useful after restoring a database).
     pub fn rebuild_search_index(&self) -> Result<crate::search::SyncSummary> {

@@ -83,3 +83,23 @@ def test_items_filters_list_what_the_items_have(server):
     assert set(f["Years"]) == {m["ProductionYear"] for m in movies if "ProductionYear" in m}
     f2 = client.jellyfin._get("Items/Filters2", params={"UserId": "{UserId}", "IncludeItemTypes": "Movie", "Recursive": "true"})
     assert [g["Name"] for g in f2["Genres"]] == expected and all(len(g["Id"]) == 32 for g in f2["Genres"])
+
+
+def test_items_filters_of_a_library_and_a_search(server):
+    client, _ = logged_in(server)
+    views = {v["Name"]: v["Id"] for v in client.jellyfin.get_views()["Items"]}
+    base = {"UserId": "{UserId}", "Recursive": "true", "ParentId": views["Movies"]}
+    movies = client.jellyfin.users("/Items", params={**base, "IncludeItemTypes": "Movie", "Fields": "Genres"})["Items"]
+    f = client.jellyfin._get("Items/Filters", params={**base, "IncludeItemTypes": "Movie"})
+    assert f["Genres"] == sorted({g for m in movies for g in m.get("Genres", [])})
+    # The music library has no movie genres.
+    music = client.jellyfin._get("Items/Filters", params={**base, "ParentId": views["Music"], "IncludeItemTypes": "Movie"})
+    assert music["Genres"] == [] and music["Years"] == []
+    # Filters of a search: only what the found movie has.
+    movie = next(m for m in movies if m.get("Genres"))
+    found = client.jellyfin._get("Items/Filters", params={**base, "IncludeItemTypes": "Movie", "SearchTerm": movie["Name"]})
+    hits = client.jellyfin.search_media_items(term=movie["Name"], media="Movie", limit=100)["Items"]
+    hit_genres = set()
+    for h in hits:
+        hit_genres.update(client.jellyfin.get_item(h["Id"]).get("Genres", []))
+    assert set(found["Genres"]) == hit_genres and set(movie["Genres"]) <= hit_genres

@@ -134,6 +134,14 @@ fn populate(data: &Path, n: usize) -> (String, Vec<String>) {
         "store: {n} movies written in {:.1}s",
         t.elapsed().as_secs_f64()
     );
+    // As a scan would: the search index follows the store.
+    let t = Instant::now();
+    let synced = lib.sync_search_index().unwrap();
+    println!(
+        "search index: {} items in {:.1}s",
+        synced.indexed,
+        t.elapsed().as_secs_f64()
+    );
     lib.auth().ensure_admin("bench", "bench").unwrap();
     let listing = std::iter::once(library.id.to_n())
         .chain(ids.iter().cloned())

@@ -1020,16 +1020,26 @@ pub fn filters(server: &Server, ctx: &Ctx, v2: bool) -> Result<Response<Body>, E
     }
     query.start_index = 0;
     query.limit = None;
-    let page = server.library().query(&query).map_err(core)?;
     let mut genres = std::collections::BTreeSet::new();
     let mut tags = std::collections::BTreeSet::new();
     let mut ratings = std::collections::BTreeSet::new();
     let mut years = std::collections::BTreeSet::new();
-    for item in &page.items {
-        genres.extend(item.genres.iter().cloned());
-        tags.extend(item.tags.iter().cloned());
-        ratings.extend(item.official_rating.iter().cloned());
-        years.extend(item.production_year);
+    if let Some(facets) = server.library().item_facets(&query).map_err(core)? {
+        // From the search index: no item is read.
+        let values = |v: &[jellyfin_core::search::FacetCount]| -> Vec<String> {
+            v.iter().map(|f| f.value.clone()).collect()
+        };
+        genres.extend(values(&facets.genres));
+        tags.extend(values(&facets.tags));
+        ratings.extend(values(&facets.official_ratings));
+        years.extend(facets.years.iter().filter_map(|y| y.value.parse::<i32>().ok()));
+    } else {
+        for item in &server.library().query(&query).map_err(core)?.items {
+            genres.extend(item.genres.iter().cloned());
+            tags.extend(item.tags.iter().cloned());
+            ratings.extend(item.official_rating.iter().cloned());
+            years.extend(item.production_year);
+        }
     }
     if v2 {
         let kind = if query
