@@ -60,3 +60,22 @@ def test_people_are_searchable(server):
     last = person["Name"].split()[-1]
     found = client.jellyfin._get("Persons", params={"searchTerm": last.lower()})["Items"]
     assert person["Id"] in [p["Id"] for p in found]
+
+
+def test_a_user_without_the_movies_library_finds_no_movie(server):
+    from test_python_users import delete_user, login_as, new_user
+    admin, _ = logged_in(server)
+    views = {v["Name"]: v["Id"] for v in admin.jellyfin.get_views()["Items"]}
+    movie = _movies(admin)[0]
+    user = new_user(server, admin, "showsonly", {"EnableAllFolders": False, "EnabledFolders": [views["Shows"]]})
+    try:
+        client = login_as(server, "showsonly", "pw", "showsonly-device")
+        assert client.jellyfin.search_media_items(term=movie["Name"], media="Movie")["Items"] == []
+        found = client.jellyfin.users("/Items", params={"Recursive": "true", "SearchTerm": movie["Name"]})["Items"]
+        assert movie["Id"] not in [i["Id"] for i in found]
+        hints = client.jellyfin._get("Search/Hints", params={"searchTerm": movie["Name"]})["SearchHints"]
+        assert movie["Id"] not in [h["Id"] for h in hints]
+        # The admin still finds it.
+        assert movie["Id"] in [i["Id"] for i in admin.jellyfin.search_media_items(term=movie["Name"], media="Movie")["Items"]]
+    finally:
+        delete_user(server, admin, user)
