@@ -423,6 +423,58 @@ impl MediaLibrary {
         })
     }
 
+    /// An instant mix from a seed (a track, album, artist, playlist or folder, or a genre):
+    /// audio tracks sharing a genre with the seed (its own genres, or its tracks' genres), in
+    /// random order, at most `limit`, within the libraries and parental control of `scope`
+    /// (its other fields are ignored). Empty when the seed has no genre.
+    pub fn instant_mix(
+        &self,
+        seed: &ItemRecord,
+        scope: &ItemQuery,
+        limit: usize,
+    ) -> Result<Vec<ItemId>> {
+        let mut genres: Vec<String> = match seed.kind {
+            Some(crate::store::ItemKind::Genre | crate::store::ItemKind::MusicGenre) => {
+                vec![seed.name.clone()]
+            }
+            _ => seed.genres.clone(),
+        };
+        if genres.is_empty() && seed.kind.is_some_and(|k| k.is_folder()) {
+            let tracks = self.store.query_items(&ItemQuery {
+                parent_id: seed.id,
+                recursive: true,
+                include_kinds: vec![crate::store::ItemKind::Audio],
+                limit: Some(500),
+                ..ItemQuery::default()
+            })?;
+            for t in tracks.items {
+                for g in t.genres {
+                    if !genres.contains(&g) {
+                        genres.push(g);
+                    }
+                }
+            }
+        }
+        if genres.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .store
+            .query_item_ids(&ItemQuery {
+                include_kinds: vec![crate::store::ItemKind::Audio],
+                genres,
+                visible_libraries: scope.visible_libraries.clone(),
+                parental: scope.parental.clone(),
+                sort: vec![(
+                    crate::store::SortBy::Random,
+                    crate::store::SortOrder::Ascending,
+                )],
+                limit: Some(limit),
+                ..ItemQuery::default()
+            })?
+            .items)
+    }
+
     /// Makes the search index again from the store (it is derived data: never needed for
     /// correctness, useful after restoring a database).
     pub fn rebuild_search_index(&self) -> Result<crate::search::SyncSummary> {

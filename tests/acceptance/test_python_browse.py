@@ -103,3 +103,22 @@ def test_items_filters_of_a_library_and_a_search(server):
     for h in hits:
         hit_genres.update(client.jellyfin.get_item(h["Id"]).get("Genres", []))
     assert set(found["Genres"]) == hit_genres and set(movie["Genres"]) <= hit_genres
+
+
+def test_instant_mix_and_deprecated_routes(server):
+    client, _ = logged_in(server)
+    tracks = client.jellyfin.users("/Items", params={"Recursive": "true", "IncludeItemTypes": "Audio",
+                                                       "Fields": "Genres"})["Items"]
+    assert tracks
+    seed = next((t for t in tracks if t.get("Genres")), None)
+    assert seed is not None, "make-library tags its tracks with a genre"
+    for path in ["Items/%s/InstantMix" % seed["Id"], "Songs/%s/InstantMix" % seed["Id"]]:
+        mix = client.jellyfin._get(path, params={"Fields": "Genres", "Limit": 50})["Items"]
+        assert mix and all(m["Type"] == "Audio" for m in mix)
+        assert all(set(m["Genres"]) & set(seed["Genres"]) for m in mix)
+    genre = seed["Genres"][0]
+    by_genre = client.jellyfin._get("MusicGenres/%s/InstantMix" % genre, params={"Fields": "Genres"})["Items"]
+    assert by_genre and all(genre in m["Genres"] for m in by_genre)
+    assert client.jellyfin._get("Items/%s/CriticReviews" % seed["Id"]) == {
+        "Items": [], "TotalRecordCount": 0, "StartIndex": 0}
+    assert client.jellyfin._get("LiveTv/Recordings/Groups")["Items"] == []

@@ -523,6 +523,46 @@ pub fn items(server: &Server, ctx: &Ctx, path_user: Option<&str>) -> Result<Resp
     page_response(server, ctx, &c.user, &query)
 }
 
+/// What an instant mix starts from: an item id, or a music genre's name.
+pub enum MixSeed<'a> {
+    /// `/Items/{id}/InstantMix` and the album, artist, song, playlist forms (or `?id=`).
+    Item(&'a str),
+    /// `/MusicGenres/{name}/InstantMix`.
+    MusicGenre(&'a str),
+}
+
+/// The instant mix routes: tracks sharing the seed's genres, in random order.
+pub fn instant_mix(server: &Server, ctx: &Ctx, seed: MixSeed<'_>) -> Result<Response<Body>, Error> {
+    let c = caller(server, ctx, None)?;
+    let id = match seed {
+        MixSeed::Item(text) => item_id(text)?,
+        MixSeed::MusicGenre(name) => store::by_name_id(ItemKind::MusicGenre, name),
+    };
+    let item = visible_item(server, &c.user, id)?;
+    let scope = item_query(server, ctx, &c.user)?;
+    let limit = ctx
+        .query
+        .int("limit")
+        .and_then(|l| usize::try_from(l).ok())
+        .unwrap_or(200);
+    let ids = server
+        .library()
+        .instant_mix(&item, &scope, limit)
+        .map_err(core)?;
+    let (items, n) = dto_array(server, &c.user, &ids, &fields_of(ctx))?;
+    let mut body = b"{\"Items\":".to_vec();
+    body.extend_from_slice(&items);
+    body.extend_from_slice(format!(",\"TotalRecordCount\":{n},\"StartIndex\":0}}").as_bytes());
+    Ok(json_bytes(body))
+}
+
+/// `GET /Items/{id}/CriticReviews` (deprecated; Jellyfin keeps no reviews): an empty result.
+pub fn critic_reviews(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Body>, Error> {
+    let c = caller(server, ctx, None)?;
+    visible_item(server, &c.user, item_id(id)?)?;
+    json(&QueryResult::<BaseItemDto>::new(Vec::new(), 0, 0))
+}
+
 /// `GET /Items/{id}`, `/Users/{uid}/Items/{id}`: the item with all fields.
 pub fn item(
     server: &Server,
@@ -1032,7 +1072,12 @@ pub fn filters(server: &Server, ctx: &Ctx, v2: bool) -> Result<Response<Body>, E
         genres.extend(values(&facets.genres));
         tags.extend(values(&facets.tags));
         ratings.extend(values(&facets.official_ratings));
-        years.extend(facets.years.iter().filter_map(|y| y.value.parse::<i32>().ok()));
+        years.extend(
+            facets
+                .years
+                .iter()
+                .filter_map(|y| y.value.parse::<i32>().ok()),
+        );
     } else {
         for item in &server.library().query(&query).map_err(core)?.items {
             genres.extend(item.genres.iter().cloned());

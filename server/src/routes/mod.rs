@@ -273,6 +273,33 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
         ["shows", id, "episodes"] if get => items::episodes(server, ctx, seg(ctx, 1, id)),
         ["shows", "nextup"] if get => items::next_up(server, ctx),
         ["search", "hints"] if get => search::hints(server, ctx),
+        ["items", id, "instantmix"]
+        | ["albums", id, "instantmix"]
+        | ["artists", id, "instantmix"]
+        | ["songs", id, "instantmix"]
+        | ["playlists", id, "instantmix"]
+            if get && *id != "instantmix" =>
+        {
+            items::instant_mix(server, ctx, items::MixSeed::Item(seg(ctx, 1, id)))
+        }
+        ["musicgenres", name, "instantmix"] if get => {
+            items::instant_mix(server, ctx, items::MixSeed::MusicGenre(seg(ctx, 1, name)))
+        }
+        ["artists", "instantmix"] | ["musicgenres", "instantmix"] if get => {
+            let id = ctx.query.get("id").unwrap_or("");
+            items::instant_mix(server, ctx, items::MixSeed::Item(id))
+        }
+        ["items", id, "criticreviews"] if get => {
+            items::critic_reviews(server, ctx, seg(ctx, 1, id))
+        }
+        ["livetv", "recordings", "groups"] if get => {
+            auth::require(server, ctx)?;
+            crate::http::json(&crate::dto::item::QueryResult::<serde_json::Value>::new(
+                Vec::new(),
+                0,
+                0,
+            ))
+        }
         ["genres"] if get => items::by_name(server, ctx, ItemKind::Genre),
         ["musicgenres"] if get => items::by_name(server, ctx, ItemKind::MusicGenre),
         ["studios"] if get => items::by_name(server, ctx, ItemKind::Studio),
