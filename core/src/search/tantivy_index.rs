@@ -324,20 +324,19 @@ impl TantivyIndex {
     fn query(&self, q: &SearchQuery, words: &[String]) -> Box<dyn Query> {
         let f = &self.fields;
         // (field, exact, prefix, fuzzy) boosts.
-        let weights: [(Field, f32, f32, f32); 12] = [
+        // Typos are looked for where people type names: titles, series, people, artists.
+        // (The sort name repeats the name: it is not searched.)
+        let weights: [(Field, f32, f32, f32); 10] = [
             (f.name, 10.0, 6.0, 3.0),
             (f.original_title, 5.0, 3.0, 1.5),
-            (f.sort_name, 5.0, 3.0, 1.5),
             (f.series, 4.0, 2.0, 1.0),
-            (f.album, 4.0, 2.0, 1.0),
+            (f.album, 4.0, 2.0, 0.0),
             (f.artists, 4.0, 2.0, 1.0),
             (f.people, 4.0, 2.0, 1.0),
             (f.genres, 2.0, 1.0, 0.0),
             (f.studios, 2.0, 1.0, 0.0),
             (f.tags, 2.0, 1.0, 0.0),
             (f.overview, 0.5, 0.0, 0.0),
-            // The kind's name ("movie", "episode") is not searchable text.
-            (f.name, 0.0, 0.0, 0.0),
         ];
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for w in words {
@@ -591,10 +590,18 @@ impl SearchBackend for TantivyIndex {
         if words.is_empty() || q.limit == 0 {
             return Ok(Vec::new());
         }
-        let query = self.query(q, &words);
         let searcher = self.reader.searcher();
+        // The collector reserves room for twice its limit: a huge limit (`usize::MAX`) would
+        // overflow that capacity. There are never more hits than documents.
+        let limit = q
+            .limit
+            .min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX));
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let query = self.query(q, &words);
         let collector =
-            TopDocs::with_limit(q.limit).tweak_score(move |segment: &tantivy::SegmentReader| {
+            TopDocs::with_limit(limit).tweak_score(move |segment: &tantivy::SegmentReader| {
                 let fast = segment.fast_fields();
                 let rating = fast.f64("community_rating").ok();
                 let created = fast.i64("date_created").ok();

@@ -140,6 +140,16 @@ fn search_finds_typos_prefixes_diacritics_people_and_respects_visibility() {
         assert!(lib.search(&query(term)).is_ok(), "{term:?}");
     }
     assert!(lib.search(&query("")).unwrap().is_empty());
+    // Any limit, even one with no room to double: all the hits, no panic.
+    for limit in [usize::MAX, usize::MAX / 2 + 1] {
+        let all = lib
+            .search(&SearchQuery {
+                limit,
+                ..query("matrix")
+            })
+            .unwrap();
+        assert_eq!(all.len(), names(&lib, &query("matrix")).len(), "{limit}");
+    }
 
     // A series name finds its episodes when episodes are asked for.
     let series = lib
