@@ -225,10 +225,7 @@ impl TantivyIndex {
         let mut stream = analyzer.token_stream(&text);
         let mut words: Vec<String> = Vec::new();
         while stream.advance() {
-            let w = stream.token().text.clone();
-            if !words.contains(&w) {
-                words.push(w);
-            }
+            words.push(stream.token().text.clone());
             if words.len() >= MAX_WORDS {
                 break;
             }
@@ -339,7 +336,14 @@ impl TantivyIndex {
             (f.overview, 0.5, 0.0, 0.0),
         ];
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Each distinct word must match; the phrase and the exact name keep them all, in order.
+        let mut distinct: Vec<&String> = Vec::new();
         for w in words {
+            if !distinct.contains(&w) {
+                distinct.push(w);
+            }
+        }
+        for w in distinct {
             let chars = w.chars().count();
             let distance = typo_distance(chars);
             let mut variants: Vec<(Occur, Box<dyn Query>)> = Vec::new();

@@ -77,6 +77,8 @@ fn search_finds_typos_prefixes_diacritics_people_and_respects_visibility() {
         Some("<movie><title>Amélie</title><mpaa>R</mpaa></movie>"),
     );
     add_movie(&media, "東京物語 (1953)", None);
+    add_movie(&media, "The Night of the Hunter (1955)", None);
+    add_movie(&media, "Hunter of the Night Sky (2005)", None);
     add_movie(
         &media,
         "Matrix Dolls (2010)",
@@ -128,6 +130,13 @@ fn search_finds_typos_prefixes_diacritics_people_and_respects_visibility() {
     assert_eq!(
         ranked.first().map(String::as_str),
         Some("The Matrix"),
+        "{ranked:?}"
+    );
+    // The phrase (with its repeated word) ranks the movie that has it in order first.
+    let ranked = names(&lib, &query("the night of the hunter"));
+    assert_eq!(ranked[0], "The Night of the Hunter", "{ranked:?}");
+    assert!(
+        ranked.contains(&"Hunter of the Night Sky".to_owned()),
         "{ranked:?}"
     );
     // A person's name finds their movie.
