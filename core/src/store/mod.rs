@@ -292,6 +292,19 @@ mod tests {
         assert!(matches!(err, StoreError::NewerSchema { .. }), "{err}");
     }
 
+    /// Writes a movie `M{n}` at `/m/{n}.mkv` into the library `lib`.
+    fn add_movie(store: &Store, lib: ItemId, n: usize) {
+        store
+            .write(|tx| {
+                let mut r =
+                    ItemRecord::new(ItemKind::Movie, &format!("/m/{n}.mkv"), format!("M{n}"));
+                r.library_id = Some(lib);
+                r.parent_id = Some(lib);
+                upsert_item(tx, &r)
+            })
+            .unwrap();
+    }
+
     #[test]
     fn cached_counts_follow_writes() {
         let dir = tempfile::tempdir().unwrap();
@@ -304,17 +317,7 @@ mod tests {
             limit: Some(0),
             ..ItemQuery::default()
         };
-        let add = |n: usize| {
-            store
-                .write(|tx| {
-                    let mut r =
-                        ItemRecord::new(ItemKind::Movie, &format!("/m/{n}.mkv"), format!("M{n}"));
-                    r.library_id = Some(lib);
-                    r.parent_id = Some(lib);
-                    upsert_item(tx, &r)
-                })
-                .unwrap()
-        };
+        let add = |n: usize| add_movie(&store, lib, n);
         assert_eq!(store.query_items(&q).unwrap().total_record_count, 0);
         add(1);
         assert_eq!(store.query_items(&q).unwrap().total_record_count, 1);
@@ -334,17 +337,7 @@ mod tests {
         let lib = a
             .write(|tx| put_library(tx, "Movies", LibraryKind::Movies, &["/m".into()]))
             .unwrap();
-        let add = |store: &Store, n: usize| {
-            store
-                .write(|tx| {
-                    let mut r =
-                        ItemRecord::new(ItemKind::Movie, &format!("/m/{n}.mkv"), format!("M{n}"));
-                    r.library_id = Some(lib);
-                    r.parent_id = Some(lib);
-                    upsert_item(tx, &r)
-                })
-                .unwrap()
-        };
+        let add = |store: &Store, n: usize| add_movie(store, lib, n);
         for n in 0..4 {
             add(&a, n);
         }
