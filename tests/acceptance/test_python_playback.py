@@ -1,7 +1,16 @@
 """Acceptance: PlaybackInfo with real device profiles, and playback reporting into resume points."""
+import json
+import os
 import time
+import urllib.parse
 
 from test_python_login import logged_in
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# What jellyfin-web sends from Chromium on Linux (derived from its profile builder; see the README
+# next to it).
+with open(os.path.join(ROOT, "core", "tests", "fixtures", "profiles", "chromium.json")) as f:
+    CHROMIUM_PROFILE = json.load(f)
 
 # What jellyfin-web in a browser without HEVC declares (abridged from its profile builder).
 BROWSER_PROFILE = {
@@ -41,6 +50,40 @@ def test_playback_info_follows_the_device_profile(server):
     assert streams[0]["VideoRange"] and streams[0]["DisplayTitle"]
     # Two PlaybackInfo calls get two play sessions.
     assert client.jellyfin.get_play_info(hevc["Id"], MPV_PROFILE)["PlaySessionId"] != info["PlaySessionId"]
+
+
+def test_browser_gets_an_hls_transcode_for_hevc_and_ac3(server):
+    client, result = logged_in(server)
+    items = movies(client)
+    hevc = next(i for i in items if i["MediaSources"][0]["MediaStreams"][0]["Codec"] == "hevc")
+    info = client.jellyfin.get_play_info(hevc["Id"], CHROMIUM_PROFILE)
+    assert "ErrorCode" not in info
+    source = info["MediaSources"][0]
+    assert source["SupportsDirectPlay"] is False and source["SupportsDirectStream"] is False
+    assert source["SupportsTranscoding"] is True
+    assert source["TranscodingSubProtocol"] == "hls"
+    assert source["TranscodingContainer"] == "mp4"
+    url = urllib.parse.urlsplit(source["TranscodingUrl"])
+    dashed = str(__import__("uuid").UUID(hevc["Id"]))
+    assert url.path == f"/videos/{dashed}/master.m3u8", source["TranscodingUrl"]
+    query = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
+    assert query["PlaySessionId"] == info["PlaySessionId"]
+    assert query["MediaSourceId"] == source["Id"]
+    assert query["ApiKey"] == result["AccessToken"]
+    assert query["SegmentContainer"] == "mp4"
+    reasons = [r.strip() for r in query["TranscodeReasons"].split(",")]
+    assert "VideoCodecNotSupported" in reasons and "AudioCodecNotSupported" in reasons, reasons
+    # H.264 for the video the browser cannot decode, AAC for AC-3; the default (AC-3) track.
+    assert "h264" in query["VideoCodec"].split(",") and "hevc" not in query["VideoCodec"].split(",")
+    assert query["AudioCodec"].split(",")[0] == "aac"
+    audio = [s for s in source["MediaStreams"] if s["Type"] == "Audio"]
+    default_audio = next(s for s in audio if s["Index"] == source["DefaultAudioStreamIndex"])
+    assert default_audio["Codec"] == "ac3" and query["AudioStreamIndex"] == str(default_audio["Index"])
+    assert int(query["TranscodingMaxAudioChannels"]) == 2
+    # The H.264 + AAC MP4 still plays as it is, without a transcoding URL.
+    mp4 = next(i for i in items if i["Path"].endswith(".mp4") and i["MediaSources"][0]["MediaStreams"][0]["Codec"] == "h264")
+    direct = client.jellyfin.get_play_info(mp4["Id"], CHROMIUM_PROFILE)["MediaSources"][0]
+    assert direct["SupportsDirectPlay"] is True and "TranscodingUrl" not in direct
 
 
 def test_external_subtitles_get_delivery_urls(server):

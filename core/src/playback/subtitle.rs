@@ -1,7 +1,9 @@
 //! How each subtitle stream reaches a client, from the `SubtitleProfiles` of its device profile
 //! (Jellyfin's `StreamBuilder.GetSubtitleProfile`): kept in the container (`Embed`), fetched as a
-//! separate file (`External`, possibly converted), or burned into the video (`Encode`).
+//! separate file (`External`, possibly converted), listed in the HLS playlist (`Hls`), or burned
+//! into the video (`Encode`).
 
+use super::profile::StreamProtocol;
 use super::{allowed, list};
 use crate::subtitles;
 
@@ -143,25 +145,40 @@ fn external_profile<'p>(
     })
 }
 
-/// Jellyfin's `GetSubtitleProfile`: for an embedded stream that is not transcoded, an `Embed`
-/// profile of its own format (then of a format it converts to) for the output container; else
-/// an `External`/`Hls` profile without conversion, then with; else `Encode` (burn-in).
-/// `container` is the container the client receives (the file's names when direct playing).
+/// Jellyfin's `IsSubtitleEmbedSupported`: a transcode can embed subtitles in Matroska, not in
+/// MPEG-TS or MP4.
+fn embed_supported(container: &[String]) -> bool {
+    let has = |names: &[&str]| {
+        container
+            .iter()
+            .any(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n)))
+    };
+    !has(&["ts", "mpegts", "mp4"]) && has(&["mkv", "matroska"])
+}
+
+/// Jellyfin's `GetSubtitleProfile`: for an embedded stream (unless it is transcoded to HLS), an
+/// `Embed` profile of its own format (then of a format it converts to) for the output container
+/// (a transcode embeds only into Matroska); else an `External`/`Hls` profile without
+/// conversion, then with; else `Encode` (burn-in). `container` is the container the client
+/// receives (the file's names when direct playing); `protocol` the transcode's, if any.
 pub fn subtitle_delivery(
     stream: &SubtitleStreamFacts<'_>,
     profiles: &[SubtitleProfile],
     play_method: PlayMethod,
     container: &[String],
+    protocol: Option<StreamProtocol>,
 ) -> SubtitleDelivery {
     let found = |p: &SubtitleProfile| SubtitleDelivery {
         method: p.method,
         format: p.format.clone(),
     };
-    if !stream.is_external && play_method != PlayMethod::Transcode {
+    let transcoding = play_method == PlayMethod::Transcode;
+    if !stream.is_external && (!transcoding || protocol != Some(StreamProtocol::Hls)) {
         let embed = |p: &&SubtitleProfile| {
             p.method == SubtitleMethod::Embed
                 && supports_language(p, stream.language)
                 && allowed(&p.container, container)
+                && (!transcoding || embed_supported(container))
         };
         let same = profiles.iter().filter(embed).find(|p| {
             stream.is_text != subtitles::is_bitmap_codec(&p.format)
@@ -391,7 +408,7 @@ mod tests {
         for (i, (stream, profiles, method, want_method, want_format)) in
             cases.into_iter().enumerate()
         {
-            let got = subtitle_delivery(&stream, profiles, method, &mkv);
+            let got = subtitle_delivery(&stream, profiles, method, &mkv, None);
             assert_eq!(
                 (got.method, got.format.as_str()),
                 (want_method, want_format),
@@ -409,17 +426,18 @@ mod tests {
             &[fr_only.clone()],
             PlayMethod::DirectPlay,
             &[],
+            None,
         );
         assert_eq!(got.method, SubtitleMethod::Encode);
         let mut french = s("subrip", true);
         french.language = Some("FRE");
-        let got = subtitle_delivery(&french, &[fr_only], PlayMethod::DirectPlay, &[]);
+        let got = subtitle_delivery(&french, &[fr_only], PlayMethod::DirectPlay, &[], None);
         assert_eq!(got.method, SubtitleMethod::External);
         let mut und_only = p("vtt", SubtitleMethod::External);
         und_only.language = "und".into();
         let mut unknown = s("subrip", true);
         unknown.language = None;
-        let got = subtitle_delivery(&unknown, &[und_only], PlayMethod::DirectPlay, &[]);
+        let got = subtitle_delivery(&unknown, &[und_only], PlayMethod::DirectPlay, &[], None);
         assert_eq!(got.method, SubtitleMethod::External);
         let mut mp4_embed = p("subrip", SubtitleMethod::Embed);
         mp4_embed.container = "mp4".into();
@@ -428,6 +446,7 @@ mod tests {
             &[mp4_embed],
             PlayMethod::DirectPlay,
             &container_list("mkv"),
+            None,
         );
         assert_eq!(got.method, SubtitleMethod::Encode);
     }

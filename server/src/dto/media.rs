@@ -11,16 +11,21 @@
 //! - `MediaStream.DisplayTitle`, `IsTextSubtitleStream`, `GetVideoColorRange`, `VideoDoViTitle`,
 //!   `AudioSpatialFormat`;
 //! - `MediaStreamSelector` for `DefaultAudioStreamIndex` / `DefaultSubtitleStreamIndex` with the
-//!   default user settings (no language preference, subtitle mode `Default`).
+//!   default user settings (no language preference, subtitle mode `Default`);
+//! - in PlaybackInfo, the core's playback decision per version ([`PlaybackSources`]): the
+//!   `Supports*` flags, `DefaultAudioStreamIndex`, subtitle delivery, and the `TranscodingUrl`
+//!   rendered from the core's [`playback::TranscodePlan`] as `StreamInfo.ToUrl` writes it
+//!   ([`transcoding_url_of`]).
 //!
 //! **Container.** The store keeps libav's format list (`matroska,webm`,
 //! `mov,mp4,m4a,3gp,3g2,mj2`). Jellyfin stores the *normalized* list ([`normalize_container`]:
-//! `mkv`, `mov,mp4,m4a,3gp,3g2,mj2`) and reports it as is in PlaybackInfo (jellyfin-web then
-//! requests `stream.mov,mp4,m4a,3gp,3g2,mj2`), while `BaseItemDto.MediaSources` (item details,
-//! `Fields=MediaSources`) narrows each source to the file extension when the list contains it
+//! `mkv`, `mov,mp4,m4a,3gp,3g2,mj2`) and reports it as is in PlaybackInfo without a device
+//! profile (jellyfin-web then requests `stream.mov,mp4,m4a,3gp,3g2,mj2`); with a profile,
+//! `StreamBuilder` narrows it to the first name a direct-play profile takes (`mp4`), which the
+//! decision carries. `BaseItemDto.MediaSources` (item details, `Fields=MediaSources`) narrows
+//! each source to the file extension when the list contains it
 //! (`DtoService.NormalizeMediaSourceContainers`, here [`short_container`]: `mp4`). So
-//! [`media_sources`] returns the normalized list (the PlaybackInfo form) and the item DTO
-//! narrows it.
+//! [`media_sources`] returns the normalized list (or the decision's) and the item DTO narrows it.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -434,6 +439,9 @@ pub struct SourceFlags {
     /// When set (PlaybackInfo), every subtitle stream gets its `DeliveryMethod` as the core
     /// decides it from the client's subtitle profiles, and `External` ones a `DeliveryUrl`.
     pub subtitle_delivery: Option<SubtitleDelivery>,
+    /// When set (PlaybackInfo), each version's flags, container, default audio stream,
+    /// subtitle context and `TranscodingUrl` come from the core's decision for it.
+    pub playback: Option<PlaybackSources>,
 }
 
 impl Default for SourceFlags {
@@ -445,8 +453,226 @@ impl Default for SourceFlags {
             supports_direct_stream: true,
             supports_transcoding: true,
             subtitle_delivery: None,
+            playback: None,
         }
     }
+}
+
+/// What `PlaybackInfo` decided per version, and what its URLs carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaybackSources {
+    /// The core's decision per version id (N format).
+    pub decisions: Vec<(String, playback::SourceDecision)>,
+    /// The caller's `DeviceId`.
+    pub device_id: Option<String>,
+    /// `PlaySessionId`.
+    pub play_session_id: String,
+    /// The token a `TranscodingUrl` carries as `ApiKey`.
+    pub api_key: Option<String>,
+    /// The requested item (URLs address it; `MediaSourceId` names the version).
+    pub item_id: Option<ItemId>,
+}
+
+/// What a `TranscodingUrl` is built from besides the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TranscodingUrlParts<'a> {
+    /// The item.
+    pub item_id: ItemId,
+    /// `MediaSourceId`.
+    pub media_source_id: &'a str,
+    /// `DeviceId`.
+    pub device_id: Option<&'a str>,
+    /// `PlaySessionId`.
+    pub play_session_id: &'a str,
+    /// `ApiKey` (segments are fetched with it alone).
+    pub api_key: Option<&'a str>,
+    /// `Tag` (the source's ETag).
+    pub tag: Option<&'a str>,
+}
+
+/// A query value as Jellyfin writes it (spaces as `%20`, commas kept), with every other
+/// character outside the unreserved set percent-encoded so that a device id or token cannot
+/// break the query.
+fn query_value(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b',' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The dashed (`D` format) text of an item id.
+fn dashed(id: ItemId) -> String {
+    let n = id.to_n();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &n[..8],
+        &n[8..12],
+        &n[12..16],
+        &n[16..20],
+        &n[20..]
+    )
+}
+
+/// Jellyfin's `StreamInfo.ToUrl` for a transcode or remux (server-relative):
+/// `/videos/{id}/master.m3u8?...` for HLS, `/videos/{id}/stream.{container}?...` for a
+/// progressive transcode (`/audio/...` for audio files), with its parameters in Jellyfin's
+/// order and names (defaults left out: `StartTimeTicks=0`, `Static=false`), the codec-qualified
+/// options (`h264-level=41`, spaces removed) and `TranscodeReasons`; then the request's refusals
+/// (`allowVideoStreamCopy=false`...).
+pub fn transcoding_url_of(
+    plan: &playback::TranscodePlan,
+    parts: &TranscodingUrlParts<'_>,
+) -> String {
+    use playback::{StreamProtocol, SubtitleMethod};
+    let hls = plan.protocol == StreamProtocol::Hls;
+    let kind = if plan.media_kind == playback::ProfileMediaKind::Audio {
+        "audio"
+    } else {
+        "videos"
+    };
+    let path = if hls {
+        format!("/{kind}/{}/master.m3u8", dashed(parts.item_id))
+    } else if plan.container.is_empty() {
+        format!("/{kind}/{}/stream", dashed(parts.item_id))
+    } else {
+        format!(
+            "/{kind}/{}/stream.{}",
+            dashed(parts.item_id),
+            plan.container
+        )
+    };
+    let mut q: Vec<(String, String)> = Vec::new();
+    let mut add = |name: &str, value: Option<String>| {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            q.push((name.to_owned(), v));
+        }
+    };
+    let subtitle = plan
+        .subtitle_stream_index
+        .filter(|i| *i >= 0)
+        .zip(plan.subtitle_method);
+    add("DeviceProfileId", plan.device_profile_id.clone());
+    add("DeviceId", parts.device_id.map(str::to_owned));
+    add("MediaSourceId", Some(parts.media_source_id.to_owned()));
+    add("VideoCodec", Some(plan.video_codecs.join(",")));
+    add("AudioCodec", Some(plan.audio_codecs.join(",")));
+    add(
+        "AudioStreamIndex",
+        plan.audio_stream_index.map(|i| i.to_string()),
+    );
+    add(
+        "SubtitleStreamIndex",
+        subtitle
+            .filter(|(_, m)| {
+                plan.always_burn_in_subtitle_when_transcoding || *m != SubtitleMethod::External
+            })
+            .map(|(i, _)| i.to_string()),
+    );
+    add("VideoBitrate", plan.video_bitrate.map(|b| b.to_string()));
+    add("AudioBitrate", plan.audio_bitrate.map(|b| b.to_string()));
+    add(
+        "AudioSampleRate",
+        plan.audio_sample_rate.map(|r| r.to_string()),
+    );
+    // f32 text as .NET prints it: the shortest that reads back (`24`, `23.976`).
+    add("MaxFramerate", plan.max_framerate.map(|f| f.to_string()));
+    add("MaxWidth", plan.max_width.map(|w| w.to_string()));
+    add("MaxHeight", plan.max_height.map(|h| h.to_string()));
+    if !hls && plan.start_position_ticks != 0 {
+        add(
+            "StartTimeTicks",
+            Some(plan.start_position_ticks.to_string()),
+        );
+    }
+    add("PlaySessionId", Some(parts.play_session_id.to_owned()));
+    add("ApiKey", parts.api_key.map(str::to_owned));
+    add(
+        "SubtitleMethod",
+        subtitle
+            .filter(|(_, m)| *m != SubtitleMethod::External)
+            .map(|(_, m)| m.name().to_owned()),
+    );
+    if plan.require_non_anamorphic {
+        add("RequireNonAnamorphic", Some("true".into()));
+    }
+    add(
+        "TranscodingMaxAudioChannels",
+        plan.transcoding_max_audio_channels.map(|c| c.to_string()),
+    );
+    if plan.enable_subtitles_in_manifest {
+        add("EnableSubtitlesInManifest", Some("true".into()));
+    }
+    if plan.enable_mpegts_m2ts_mode {
+        add("EnableMpegtsM2TsMode", Some("true".into()));
+    }
+    if plan.estimate_content_length {
+        add("EstimateContentLength", Some("true".into()));
+    }
+    if plan.transcode_seek_info != playback::TranscodeSeekInfo::Auto {
+        add(
+            "TranscodeSeekInfo",
+            Some(plan.transcode_seek_info.name().to_ascii_lowercase()),
+        );
+    }
+    if plan.copy_timestamps {
+        add("CopyTimestamps", Some("true".into()));
+    }
+    add("RequireAvc", Some(plan.require_avc.to_string()));
+    add(
+        "EnableAudioVbrEncoding",
+        Some(plan.enable_audio_vbr_encoding.to_string()),
+    );
+    add("Tag", parts.tag.map(str::to_owned));
+    add(
+        "SubtitleCodec",
+        subtitle
+            .filter(|(_, m)| *m == SubtitleMethod::Embed)
+            .map(|_| plan.subtitle_codecs.join(",")),
+    );
+    if hls {
+        add("SegmentContainer", Some(plan.container.clone()));
+        add("SegmentLength", plan.segment_length.map(|l| l.to_string()));
+        add("MinSegments", plan.min_segments.map(|m| m.to_string()));
+        add(
+            "BreakOnNonKeyFrames",
+            Some(
+                if plan.break_on_non_key_frames {
+                    "True"
+                } else {
+                    "False"
+                }
+                .into(),
+            ),
+        );
+    }
+    for (key, value) in &plan.stream_options {
+        add(key, Some(value.replace(' ', "")));
+    }
+    add("TranscodeReasons", Some(plan.reasons.names().join(", ")));
+    let mut url = path;
+    url.push('?');
+    url.push_str(
+        &q.iter()
+            .map(|(k, v)| format!("{k}={}", query_value(v)))
+            .collect::<Vec<_>>()
+            .join("&"),
+    );
+    if !plan.allow_video_stream_copy {
+        url.push_str("&allowVideoStreamCopy=false");
+    }
+    if !plan.allow_audio_stream_copy {
+        url.push_str("&allowAudioStreamCopy=false");
+    }
+    if plan.always_burn_in_subtitle_when_transcoding {
+        url.push_str("&alwaysBurnInSubtitleWhenTranscoding=true");
+    }
+    url
 }
 
 /// What subtitle delivery is decided from (see [`playback::subtitle_delivery`]) and how the
@@ -505,16 +731,36 @@ fn source_info(
 ) -> MediaSourceInfo {
     let id = version.id.map(|i| i.to_n());
     let is_video = is_video_item(version);
+    let decided: Option<(&PlaybackSources, &playback::SourceDecision)> =
+        flags.playback.as_ref().and_then(|p| {
+            let version_id = id.as_deref()?;
+            p.decisions
+                .iter()
+                .find(|(v, _)| v == version_id)
+                .map(|(_, d)| (p, d))
+        });
     let mut streams: Vec<MediaStream> = media_streams(version);
     if let (Some(delivery), Some(item_id), Some(source_id)) =
         (&flags.subtitle_delivery, version.id, id.as_deref())
     {
-        let play_method = if delivery.transcoding {
-            playback::PlayMethod::Transcode
-        } else {
-            playback::PlayMethod::DirectPlay
+        // How the client receives the media: the decision's, else direct play of the file.
+        let context = match decided {
+            Some((_, d)) => d.subtitles.clone(),
+            None => playback::SubtitleContext {
+                play_method: if delivery.transcoding {
+                    playback::PlayMethod::Transcode
+                } else {
+                    playback::PlayMethod::DirectPlay
+                },
+                container: playback::SourceFacts::from_item(version)
+                    .container
+                    .as_deref()
+                    .map(playback::container_list)
+                    .unwrap_or_default(),
+                protocol: None,
+                start_position_ticks: 0,
+            },
         };
-        let containers = playback::container_names(version);
         for s in streams
             .iter_mut()
             .filter(|s| s.stream_type == MediaStreamType::Subtitle)
@@ -540,14 +786,21 @@ fn source_info(
             let decided = if delivery.profiles.is_empty() {
                 playback::default_subtitle_delivery(&facts)
             } else {
-                playback::subtitle_delivery(&facts, &delivery.profiles, play_method, &containers)
+                playback::subtitle_delivery(
+                    &facts,
+                    &delivery.profiles,
+                    context.play_method,
+                    &context.container,
+                    context.protocol,
+                )
             };
             s.delivery_method = Some(delivery_method(decided.method));
             if decided.method == playback::SubtitleMethod::External {
-                s.delivery_url = Some(subtitle_delivery_url(
+                s.delivery_url = Some(subtitle_delivery_url_at(
                     item_id,
                     source_id,
                     s.index,
+                    context.start_position_ticks,
                     &decided.format.to_ascii_lowercase(),
                     delivery.api_key.as_deref(),
                 ));
@@ -589,12 +842,51 @@ fn source_info(
         dotnet_md5_n(&ticks.to_string())
     });
     let is_audio_item = version.media_type == Some(MediaType::Audio);
-    let default_audio_stream_index = default_audio_stream_index(&streams);
+    let mut default_audio_stream_index = default_audio_stream_index(&streams);
     let default_subtitle_stream_index = if is_audio_item {
         None
     } else {
         default_subtitle_stream_index(&streams)
     };
+    let (mut supports_direct_play, mut supports_direct_stream, mut supports_transcoding) = (
+        flags.supports_direct_play,
+        flags.supports_direct_stream,
+        flags.supports_transcoding,
+    );
+    let mut container = container;
+    let (mut transcoding_url, mut transcoding_sub_protocol, mut transcoding_container) =
+        (None, MediaStreamProtocol::Http, None);
+    if let Some((sources, d)) = decided {
+        supports_direct_play = d.supports_direct_play;
+        supports_direct_stream = d.supports_direct_stream;
+        supports_transcoding = d.supports_transcoding;
+        if d.container.is_some() {
+            container = d.container.clone();
+        }
+        if d.audio_stream_index.is_some() {
+            default_audio_stream_index = d.audio_stream_index;
+        }
+        if let (Some(plan), Some(item_id), Some(source_id)) =
+            (&d.transcode, sources.item_id.or(version.id), id.as_deref())
+        {
+            transcoding_url = Some(transcoding_url_of(
+                plan,
+                &TranscodingUrlParts {
+                    item_id,
+                    media_source_id: source_id,
+                    device_id: sources.device_id.as_deref(),
+                    play_session_id: &sources.play_session_id,
+                    api_key: sources.api_key.as_deref(),
+                    tag: e_tag.as_deref(),
+                },
+            ));
+            transcoding_sub_protocol = match plan.protocol {
+                playback::StreamProtocol::Hls => MediaStreamProtocol::Hls,
+                playback::StreamProtocol::Http => MediaStreamProtocol::Http,
+            };
+            transcoding_container = Some(plan.container.clone());
+        }
+    }
     MediaSourceInfo {
         protocol: MediaProtocol::File,
         id,
@@ -614,10 +906,10 @@ fn source_info(
         ignore_dts: false,
         ignore_index: false,
         gen_pts_input: false,
-        supports_transcoding: flags.supports_transcoding,
-        supports_direct_stream: flags.supports_direct_stream
+        supports_transcoding,
+        supports_direct_stream: supports_direct_stream
             && video_type.is_none_or(|v| v == VideoType::VideoFile),
-        supports_direct_play: flags.supports_direct_play,
+        supports_direct_play,
         is_infinite_stream: false,
         use_most_compatible_transcoding_profile: false,
         requires_opening: false,
@@ -633,9 +925,9 @@ fn source_info(
         formats: Vec::new(),
         bitrate: bitrate.map(clamp_i32),
         required_http_headers: BTreeMap::new(),
-        transcoding_url: None,
-        transcoding_sub_protocol: MediaStreamProtocol::Http,
-        transcoding_container: None,
+        transcoding_url,
+        transcoding_sub_protocol,
+        transcoding_container,
         default_audio_stream_index,
         default_subtitle_stream_index,
         has_segments: false,
@@ -652,6 +944,19 @@ pub fn subtitle_delivery_url(
     format: &str,
     api_key: Option<&str>,
 ) -> String {
+    subtitle_delivery_url_at(item_id, media_source_id, index, 0, format, api_key)
+}
+
+/// [`subtitle_delivery_url`] starting at `start_ticks` (a progressive transcode that starts
+/// there shifts the subtitles with it).
+pub fn subtitle_delivery_url_at(
+    item_id: ItemId,
+    media_source_id: &str,
+    index: i32,
+    start_ticks: i64,
+    format: &str,
+    api_key: Option<&str>,
+) -> String {
     let n = item_id.to_n();
     let dashed = format!(
         "{}-{}-{}-{}-{}",
@@ -661,7 +966,9 @@ pub fn subtitle_delivery_url(
         &n[16..20],
         &n[20..]
     );
-    let mut url = format!("/Videos/{dashed}/{media_source_id}/Subtitles/{index}/0/Stream.{format}");
+    let mut url = format!(
+        "/Videos/{dashed}/{media_source_id}/Subtitles/{index}/{start_ticks}/Stream.{format}"
+    );
     if let Some(key) = api_key {
         url.push_str("?ApiKey=");
         url.push_str(key);
@@ -798,34 +1105,10 @@ fn source_name(
     terms.join("/")
 }
 
-/// Jellyfin's `ProbeResultNormalizer.NormalizeFormat`: libav's format list with `mpegvideo` ->
-/// `mpeg`, `mpegts` -> `ts`, `matroska` -> `mkv`, and `webm` dropped unless every video stream
-/// is AV1/VP8/VP9 and every audio stream Opus/Vorbis (`matroska,webm` -> `mkv` for an H.264
-/// file).
+/// Jellyfin's `ProbeResultNormalizer.NormalizeFormat` (the core's rule,
+/// [`playback::source::normalize_container`]): `matroska,webm` -> `mkv` for an H.264 file.
 pub fn normalize_container(format: &str, streams: &[StreamRecord]) -> String {
-    let webm_ok = streams.iter().all(|s| {
-        let codec = s.codec.as_deref().unwrap_or("").to_ascii_lowercase();
-        match s.kind.as_str() {
-            "Video" => ["av1", "vp8", "vp9"].contains(&codec.as_str()),
-            "Audio" => ["opus", "vorbis"].contains(&codec.as_str()),
-            _ => true,
-        }
-    });
-    format
-        .split(',')
-        .filter_map(|part| {
-            let lower = part.to_ascii_lowercase();
-            match lower.as_str() {
-                "mpegvideo" => Some("mpeg".to_owned()),
-                "mpegts" => Some("ts".to_owned()),
-                "matroska" => Some("mkv".to_owned()),
-                "webm" if !webm_ok => None,
-                "" => None,
-                _ => Some(part.to_owned()),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    playback::source::normalize_container(format, streams)
 }
 
 /// Jellyfin's `DtoService.NormalizeMediaSourceContainers`: a container list narrowed to the
@@ -843,29 +1126,14 @@ pub fn short_container(container: &str, path: Option<&str>) -> String {
     list[0].to_owned()
 }
 
-/// Jellyfin's `NormalizeSubtitleCodec` (10.11): libav's names of the bitmap formats become
-/// Jellyfin's (`dvb_subtitle` -> `DVBSUB`, `dvb_teletext` -> `DVBTXT`, `dvd_subtitle` ->
-/// `DVDSUB`, `hdmv_pgs_subtitle` -> `PGSSUB`); others are unchanged.
+/// Jellyfin's `NormalizeSubtitleCodec` (the core's rule): `hdmv_pgs_subtitle` -> `PGSSUB`.
 pub fn normalize_subtitle_codec(codec: &str) -> String {
-    match codec.to_ascii_lowercase().as_str() {
-        "dvb_subtitle" => "DVBSUB".into(),
-        "dvb_teletext" => "DVBTXT".into(),
-        "dvd_subtitle" => "DVDSUB".into(),
-        "hdmv_pgs_subtitle" => "PGSSUB".into(),
-        _ => codec.to_owned(),
-    }
+    playback::source::normalize_subtitle_codec(codec)
 }
 
-/// Jellyfin's `MediaStream.IsTextFormat`: everything but bitmap formats (PGS, DVD/DVB subs,
-/// `sup`, `sub`) is text; `microdvd` (which shares `.sub`) is text.
+/// Jellyfin's `MediaStream.IsTextFormat` (the core's rule): everything but bitmap formats.
 pub fn is_text_subtitle_codec(codec: &str) -> bool {
-    let c = codec.to_ascii_lowercase();
-    c.contains("microdvd")
-        || (!c.contains("pgs")
-            && !c.contains("dvdsub")
-            && !c.contains("dvbsub")
-            && c != "sup"
-            && c != "sub")
+    playback::source::is_text_subtitle_codec(codec)
 }
 
 /// Converts a stored stream to the wire shape.
@@ -948,70 +1216,33 @@ fn contains_ci(haystack: &str, needle: &str) -> bool {
         .contains(&needle.to_ascii_lowercase())
 }
 
-/// The Dolby Vision base-layer compatibility id, inferred (the store keeps the profile but not
-/// `dv_bl_signal_compatibility_id`): profile 5 has none (0), profile 7 is Blu-ray (6), profiles
-/// 8 and 10 follow the transfer of the base layer (PQ 1, SDR 2, HLG 4).
-fn dovi_compat_id(s: &StreamRecord) -> Option<i32> {
-    let transfer = s
-        .color_transfer
-        .as_deref()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let by_transfer = match transfer.as_str() {
-        "smpte2084" => Some(1),
-        "bt709" | "bt470bg" | "smpte170m" | "bt470m" => Some(2),
-        "arib-std-b67" => Some(4),
-        _ => None,
-    };
-    match s.dv_profile? {
-        5 => Some(0),
-        7 => Some(6),
-        8 => by_transfer,
-        10 => by_transfer.or(Some(0)),
-        _ => None,
-    }
-}
-
-/// Jellyfin's `GetVideoColorRange` for a stored stream. The store keeps the Dolby Vision profile
-/// but not the configuration record's base-layer compatibility id, so that id is inferred (5:
-/// none, 7: Blu-ray, 8/10: from the base layer's transfer), and the RPU and base-layer flags are
-/// assumed present when a profile is stored:
-/// profile 5 -> `DOVI`; 7 -> `HDR10` (as Jellyfin 10.11); 8 -> `DOVIWithHDR10` / `DOVIWithHLG`
-/// / `DOVIWithSDR` by base-layer transfer (unknown transfer: `SDR`, Jellyfin's fallback); 10 ->
-/// the same, `DOVI` without a known base layer. Otherwise the transfer decides: `smpte2084` ->
-/// `HDR10`, `arib-std-b67` -> `HLG`, else `SDR`. Non-video streams are `Unknown`.
+/// Jellyfin's `GetVideoColorRange` for a stored stream (the core's rule,
+/// [`playback::source::video_range`], with the Dolby Vision compatibility id inferred), in the
+/// wire enums. Non-video streams are `Unknown`.
 pub fn video_range(s: &StreamRecord) -> (VideoRange, VideoRangeType) {
-    if MediaStreamType::from_kind(&s.kind) != MediaStreamType::Video {
-        return (VideoRange::Unknown, VideoRangeType::Unknown);
-    }
-    if let Some(profile) = s.dv_profile {
-        let compat = dovi_compat_id(s);
-        match profile {
-            5 => return (VideoRange::HDR, VideoRangeType::DOVI),
-            7 => return (VideoRange::HDR, VideoRangeType::HDR10),
-            8 | 10 => {
-                return match compat {
-                    Some(0) => (VideoRange::HDR, VideoRangeType::DOVI),
-                    Some(1) | Some(6) => (VideoRange::HDR, VideoRangeType::DOVIWithHDR10),
-                    Some(4) => (VideoRange::HDR, VideoRangeType::DOVIWithHLG),
-                    Some(2) => (VideoRange::SDR, VideoRangeType::DOVIWithSDR),
-                    _ => (VideoRange::SDR, VideoRangeType::SDR),
-                }
-            }
-            _ => {}
-        }
-    }
-    match s
-        .color_transfer
-        .as_deref()
-        .unwrap_or("")
-        .to_ascii_lowercase()
-        .as_str()
-    {
-        "smpte2084" => (VideoRange::HDR, VideoRangeType::HDR10),
-        "arib-std-b67" => (VideoRange::HDR, VideoRangeType::HLG),
-        _ => (VideoRange::SDR, VideoRangeType::SDR),
-    }
+    use playback::{VideoRange as R, VideoRangeType as T};
+    let (range, kind) = playback::source::video_range(s);
+    let range = match range {
+        R::Unknown => VideoRange::Unknown,
+        R::SDR => VideoRange::SDR,
+        R::HDR => VideoRange::HDR,
+    };
+    let kind = match kind {
+        T::Unknown => VideoRangeType::Unknown,
+        T::SDR => VideoRangeType::SDR,
+        T::HDR10 => VideoRangeType::HDR10,
+        T::HLG => VideoRangeType::HLG,
+        T::DOVI => VideoRangeType::DOVI,
+        T::DOVIWithHDR10 => VideoRangeType::DOVIWithHDR10,
+        T::DOVIWithHLG => VideoRangeType::DOVIWithHLG,
+        T::DOVIWithSDR => VideoRangeType::DOVIWithSDR,
+        T::DOVIWithEL => VideoRangeType::DOVIWithEL,
+        T::DOVIWithHDR10Plus => VideoRangeType::DOVIWithHDR10Plus,
+        T::DOVIWithELHDR10Plus => VideoRangeType::DOVIWithELHDR10Plus,
+        T::DOVIInvalid => VideoRangeType::DOVIInvalid,
+        T::HDR10Plus => VideoRangeType::HDR10Plus,
+    };
+    (range, kind)
 }
 
 /// Jellyfin's `VideoDoViTitle` (`DV Profile 8.1 (HDR10)`), with the inferred compatibility id.
@@ -1020,7 +1251,7 @@ fn dovi_title(s: &StreamRecord) -> Option<String> {
     if ![4, 5, 7, 8, 9].contains(&profile) {
         return None;
     }
-    let compat = dovi_compat_id(s);
+    let compat = playback::source::dovi_compat_id(s);
     let mut title = format!("DV Profile {profile}");
     if let Some(c) = compat.filter(|c| *c > 0) {
         title.push_str(&format!(".{c}"));
@@ -2047,6 +2278,144 @@ mod tests {
             .media_streams
             .iter()
             .all(|s| s.delivery_method.is_none() && s.delivery_url.is_none()));
+    }
+
+    /// The HEVC 10-bit + AC-3 + AAC template of make-library, as the store holds it.
+    fn hevc_template() -> ItemRecord {
+        let path = "/media/movies/Comet (1961)/Comet (1961).mkv";
+        let mut item = ItemRecord::new(ItemKind::Movie, path, "Comet");
+        item.path = Some(path.into());
+        item.media_type = Some(MediaType::Video);
+        item.container = Some("matroska,webm".into());
+        item.bitrate = Some(733_672);
+        item.file_mtime = Some(T0 * 1_000_000_000);
+        item.streams = vec![
+            StreamRecord {
+                index: 0,
+                kind: "Video".into(),
+                codec: Some("hevc".into()),
+                profile: Some("Main 10".into()),
+                level: Some(60.0),
+                width: Some(320),
+                height: Some(180),
+                bit_depth: Some(10),
+                average_frame_rate: Some(24.0),
+                real_frame_rate: Some(24.0),
+                ..StreamRecord::default()
+            },
+            StreamRecord {
+                index: 1,
+                kind: "Audio".into(),
+                codec: Some("ac3".into()),
+                channels: Some(6),
+                channel_layout: Some("5.1(side)".into()),
+                sample_rate: Some(48_000),
+                bit_rate: Some(448_000),
+                is_default: true,
+                ..StreamRecord::default()
+            },
+            StreamRecord {
+                index: 2,
+                kind: "Audio".into(),
+                codec: Some("aac".into()),
+                profile: Some("LC".into()),
+                channels: Some(1),
+                sample_rate: Some(48_000),
+                ..StreamRecord::default()
+            },
+        ];
+        item
+    }
+
+    #[test]
+    fn transcoding_url_for_a_browser() {
+        let text = include_str!("../../../core/tests/fixtures/profiles/chromium.json");
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        let profile = playback::DeviceProfile::from_json(&value).unwrap();
+        let item = hevc_template();
+        let id = item.id.unwrap();
+        let decision = playback::decide(
+            &playback::SourceFacts::from_item(&item),
+            &profile,
+            &playback::PlaybackOptions::default(),
+            &playback::EncoderSupport::default(),
+        );
+        let flags = SourceFlags {
+            subtitle_delivery: Some(SubtitleDelivery {
+                api_key: Some("tok".into()),
+                profiles: profile.subtitle_profiles.clone(),
+                transcoding: false,
+            }),
+            playback: Some(PlaybackSources {
+                decisions: vec![(id.to_n(), decision)],
+                device_id: Some("web device=".into()),
+                play_session_id: "5e55".into(),
+                api_key: Some("tok".into()),
+                item_id: Some(id),
+            }),
+            ..SourceFlags::default()
+        };
+        let sources = media_sources(&item, &[], flags);
+        let s = &sources[0];
+        assert!(!s.supports_direct_play && !s.supports_direct_stream && s.supports_transcoding);
+        assert_eq!(s.transcoding_sub_protocol, MediaStreamProtocol::Hls);
+        assert_eq!(s.transcoding_container.as_deref(), Some("mp4"));
+        assert_eq!(s.container.as_deref(), Some("mkv"));
+        assert_eq!(s.default_audio_stream_index, Some(1));
+        let url = s.transcoding_url.as_deref().unwrap();
+        let dashed = dashed(id);
+        let n = id.to_n();
+        let tag = s.e_tag.clone().unwrap();
+        assert_eq!(
+            url,
+            format!(
+                "/videos/{dashed}/master.m3u8?DeviceId=web%20device%3D&MediaSourceId={n}\
+                 &VideoCodec=av1,h264,vp9&AudioCodec=aac,opus,flac&AudioStreamIndex=1\
+                 &VideoBitrate=119616000&AudioBitrate=384000&MaxFramerate=24\
+                 &PlaySessionId=5e55&ApiKey=tok&TranscodingMaxAudioChannels=2&RequireAvc=false\
+                 &EnableAudioVbrEncoding=true&Tag={tag}&SegmentContainer=mp4&MinSegments=1\
+                 &BreakOnNonKeyFrames=True&hevc-level=60&hevc-videobitdepth=10\
+                 &hevc-profile=main10&av1-profile=main&av1-rangetype=SDR,HDR10,HLG&av1-level=19\
+                 &vp9-rangetype=SDR,HDR10,HLG&h264-profile=high,main,baseline,constrainedbaseline,high10\
+                 &h264-rangetype=SDR&h264-level=52&h264-deinterlace=true\
+                 &TranscodeReasons=ContainerNotSupported,%20VideoCodecNotSupported,%20AudioCodecNotSupported"
+            )
+        );
+        // The request's refusals follow Jellyfin's parameters.
+        let mut plan = playback::decide(
+            &playback::SourceFacts::from_item(&item),
+            &profile,
+            &playback::PlaybackOptions {
+                allow_audio_stream_copy: false,
+                start_time_ticks: 5_000_000,
+                ..playback::PlaybackOptions::default()
+            },
+            &playback::EncoderSupport::default(),
+        )
+        .transcode
+        .unwrap();
+        let parts = TranscodingUrlParts {
+            item_id: id,
+            media_source_id: &n,
+            device_id: None,
+            play_session_id: "p",
+            api_key: None,
+            tag: None,
+        };
+        let hls = transcoding_url_of(&plan, &parts);
+        assert!(hls.ends_with("&allowAudioStreamCopy=false"), "{hls}");
+        assert!(
+            !hls.contains("StartTimeTicks"),
+            "HLS starts by segment: {hls}"
+        );
+        plan.protocol = playback::StreamProtocol::Http;
+        let progressive = transcoding_url_of(&plan, &parts);
+        assert!(progressive.starts_with(&format!("/videos/{dashed}/stream.mp4?")));
+        assert!(
+            progressive.contains("&StartTimeTicks=5000000&"),
+            "{progressive}"
+        );
+        assert!(!progressive.contains("SegmentContainer"));
     }
 
     #[test]
