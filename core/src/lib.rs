@@ -29,7 +29,7 @@
 //! - [`logs`]: the server's log files (listing, reading by plain name, pruning).
 //! - [`host`]: the host's file system for administrators (directory browser, drives, space).
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod activity;
 pub mod auth;

@@ -116,6 +116,17 @@ impl MediaLibrary {
         &self.naming
     }
 
+    /// The prober scans use (`None` without the `libav` feature or after
+    /// [`set_prober(None)`](Self::set_prober)).
+    pub fn prober(&self) -> Option<&dyn Prober> {
+        self.prober.as_deref()
+    }
+
+    /// The data directory this handle was opened in.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
     /// The store, for queries this handle does not wrap.
     pub fn store(&self) -> &Store {
         &self.store

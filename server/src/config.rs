@@ -18,6 +18,9 @@ pub struct ServerConfig {
     /// Where the binary writes its log files and `/System/Logs` lists them (default
     /// `<data_dir>/log`).
     pub log_dir: PathBuf,
+    /// The path prefix every route is under (Jellyfin's `BaseUrl`, e.g. `/jellyfin`); `None`:
+    /// the API is at the root. See [`normalize_base_path`].
+    pub base_path: Option<String>,
 }
 
 impl ServerConfig {
@@ -30,8 +33,16 @@ impl ServerConfig {
             bind: SocketAddr::from(([0, 0, 0, 0], 8096)),
             server_name: default_server_name(),
             media_dirs: Vec::new(),
+            base_path: None,
         }
     }
+}
+
+/// A base path as the server compares it: one leading `/`, no trailing `/`; `None` for an
+/// empty path or `/` (the root).
+pub fn normalize_base_path(path: &str) -> Option<String> {
+    let trimmed = path.trim().trim_matches('/');
+    (!trimmed.is_empty()).then(|| format!("/{trimmed}"))
 }
 
 /// The machine's host name, or `jellyfin-rs`.

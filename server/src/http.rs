@@ -45,8 +45,15 @@ impl Server {
     /// Opens the server state in `config.data_dir` (creating the server id on first start) and
     /// the media library database beside it.
     pub fn open(config: ServerConfig) -> Result<Self, Error> {
-        let identity = ServerIdentity::load_or_create(&config.data_dir)?;
         let library = Arc::new(MediaLibrary::open(LibraryConfig::new(&config.data_dir))?);
+        Self::with_library(config, library)
+    }
+
+    /// Opens the server state around a library handle the caller already holds (an embedder
+    /// sharing one [`MediaLibrary`] between its own code and the HTTP API). The handle should
+    /// be open on `config.data_dir`, where the server keeps its id and caches.
+    pub fn with_library(config: ServerConfig, library: Arc<MediaLibrary>) -> Result<Self, Error> {
+        let identity = ServerIdentity::load_or_create(&config.data_dir)?;
         let tasks = Arc::new(jellyfin_core::tasks::TaskManager::new(
             library.clone(),
             jellyfin_core::tasks::TaskEnv {
@@ -174,7 +181,7 @@ impl Server {
             .map(str::to_owned)
             .unwrap_or_else(|| self.config.bind.to_string());
         PublicSystemInfo {
-            local_address: format!("http://{host}"),
+            local_address: format!("http://{host}{}", crate::embed::base_prefix(&self.config)),
             server_name: self.config.server_name.clone(),
             version: JELLYFIN_VERSION.to_owned(),
             product_name: PRODUCT_NAME.to_owned(),
@@ -398,6 +405,10 @@ pub async fn serve(
                 let service = hyper::service::service_fn(move |req| {
                     let server = server.clone();
                     async move {
+                        // Under a base path (an embedder's mount point), routes see the rest.
+                        let Some(req) = crate::embed::strip_base_path(&server.config, req) else {
+                            return Ok::<_, Infallible>(error_response(&Error::NotFound));
+                        };
                         if crate::ws::is_websocket_upgrade(&req) {
                             let sessions = server.sessions().clone();
                             let config = crate::ws::WsConfig::default();

@@ -5,12 +5,15 @@
 //! GUIDs, status codes). Business rules live in the core.
 //!
 //! - [`config`]: the server configuration built by the binary or an embedder.
+//! - [`embed`]: [`EmbeddedServer`], the API inside another tokio program (its runtime, its
+//!   listener, optionally under a base path).
 //! - [`http`]: the hyper service, routing and the accept loop with graceful shutdown.
 //! - [`dto`]: Jellyfin's JSON shapes.
 //! - [`error`]: the one table from errors to HTTP status codes.
 
 pub mod config;
 pub mod dto;
+pub mod embed;
 pub mod error;
 pub mod http;
 pub mod logfile;
@@ -21,6 +24,7 @@ pub mod stream;
 pub mod ws;
 
 pub use config::ServerConfig;
+pub use embed::{EmbeddedServer, RunningServer};
 pub use http::{serve, Server};
 
 /// The version reported to clients: numeric only, as clients require (SURFACE.md §1.1).

@@ -14,6 +14,9 @@ mod user_routes;
 #[path = "integration/item_pages.rs"]
 mod item_pages;
 
+#[path = "integration/embedding.rs"]
+mod embedding;
+
 /// A minimal HTTP/1.1 exchange: returns (status, headers, body).
 fn http(addr: SocketAddr, method: &str, path: &str) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).unwrap();

@@ -26,7 +26,7 @@ use super::{
 use crate::store::{get_items, ItemId, ItemRecord, Store, StoreError};
 
 /// Bumped when the schema or the analysis changes: an index with another version is rebuilt.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 const VERSION_FILE: &str = "schema_version";
 const ANALYZER: &str = "folded";
 /// Words of a search beyond this many are ignored; longer terms are cut.
@@ -423,6 +423,11 @@ impl TantivyIndex {
             f.rating_rank => indexed.rating_rank,
             f.date_created => item.date_created,
         );
+        // The sort name ("Matrix" for "The Matrix") is an exact name too.
+        let sort_exact = self.words(&item.sort_name).join(" ");
+        if !sort_exact.is_empty() {
+            d.add_text(f.name_exact, sort_exact);
+        }
         let texts: [(Field, Option<&String>); 4] = [
             (f.original_title, item.original_title.as_ref()),
             (f.series, item.series_name.as_ref()),

@@ -547,8 +547,8 @@ fn to_ass_text(text: &str) -> String {
         .replace('\n', "\\N")
 }
 
-/// Writes an ASS script: the source's header (or [`DEFAULT_ASS_HEADER`]), then the events;
-/// events read from ASS keep their original fields and text.
+/// Writes an ASS script: the source's header (or a default one, 384x288 with one `Default`
+/// style), then the events; events read from ASS keep their original fields and text.
 pub fn write_ass(track: &SubtitleTrack) -> String {
     let header = track
         .ass_header
