@@ -715,6 +715,11 @@ impl std::fmt::Debug for LibraryWatcher {
     }
 }
 
+/// The search backend shared with its sync thread.
+type SharedSearch = Arc<dyn crate::search::SearchBackend>;
+/// Set once the search index is in step with the store.
+type SearchReady = Arc<std::sync::atomic::AtomicBool>;
+
 /// At most this many search hits are ranked for a query with a search term.
 const RANKED_HITS: usize = 1000;
 
@@ -722,14 +727,7 @@ const RANKED_HITS: usize = 1000;
 /// background thread (a new index is filled from the store there); until then searches fall
 /// back to the store. A failure leaves search to the store, logged nowhere: the index is
 /// derived data.
-#[allow(clippy::type_complexity)]
-fn open_search(
-    data_dir: &Path,
-    store: &Store,
-) -> (
-    Option<Arc<dyn crate::search::SearchBackend>>,
-    Arc<std::sync::atomic::AtomicBool>,
-) {
+fn open_search(data_dir: &Path, store: &Store) -> (Option<SharedSearch>, SearchReady) {
     let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let dir = data_dir.join("search");
     let index: Option<Arc<dyn crate::search::SearchBackend>> =
