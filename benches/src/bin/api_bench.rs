@@ -166,6 +166,9 @@ fn reuse(dir: &Path) -> Option<(String, Vec<String>)> {
     let mut lines = ids.lines().map(str::to_owned);
     let library = lines.next()?;
     println!("store: reusing {}", dir.display());
+    // A store from an older build may lack an index the server would then build at start.
+    let lib = MediaLibrary::open(LibraryConfig::new(dir)).ok()?;
+    lib.sync_search_index().ok()?;
     Some((library, lines.collect()))
 }
 

@@ -123,6 +123,12 @@ pub trait SearchBackend: Send + Sync + std::fmt::Debug {
     /// they were indexed, deletes documents of items gone. One commit.
     fn sync(&self, store: &Store) -> SearchResult<SyncSummary>;
 
+    /// [`SearchBackend::sync`] unless the index knows it is already in step with the store
+    /// (what opening a library does, cheaply, on every start).
+    fn sync_if_stale(&self, store: &Store) -> SearchResult<SyncSummary> {
+        self.sync(store)
+    }
+
     /// Makes the index again from the store.
     fn rebuild(&self, store: &Store) -> SearchResult<SyncSummary>;
 

@@ -536,6 +536,44 @@ impl TantivyIndex {
     }
 }
 
+/// The file holding the store signature of the last complete sync.
+const SYNCED_FILE: &str = "synced";
+
+/// A summary of the searchable items (count, sums of their fingerprints, rating scores and name
+/// lengths, the largest row id): equal signatures mean, in practice, nothing to sync. Computed
+/// by SQLite in one pass without holding the items in memory.
+fn store_signature(store: &Store) -> Result<String, StoreError> {
+    store.read(|c| {
+        Ok(c.query_row(
+            "SELECT COUNT(*), TOTAL(fingerprint), TOTAL(rating_score), TOTAL(rating_sub_score),
+                    TOTAL(length(name)), COALESCE(MAX(rowid), 0), TOTAL(length(library_id))
+             FROM items
+             WHERE owner_id IS NULL AND primary_version_id IS NULL AND kind != 'CollectionFolder'",
+            [],
+            |r| {
+                Ok(format!(
+                    "{SCHEMA_VERSION}|{}|{}|{}|{}|{}|{}|{}",
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, f64>(1)?,
+                    r.get::<_, f64>(2)?,
+                    r.get::<_, f64>(3)?,
+                    r.get::<_, f64>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, f64>(6)?,
+                ))
+            },
+        )?)
+    })
+}
+
+impl TantivyIndex {
+    /// Notes that the index is in step with a store of this signature (best effort: without
+    /// the note, the next open syncs again).
+    fn remember(&self, signature: &str) {
+        let _ = std::fs::write(self.dir.join(SYNCED_FILE), signature);
+    }
+}
+
 fn halves(id: ItemId) -> (u64, u64) {
     let mut hi = [0u8; 8];
     let mut lo = [0u8; 8];
@@ -707,6 +745,8 @@ impl SearchBackend for TantivyIndex {
     }
 
     fn sync(&self, store: &Store) -> SearchResult<SyncSummary> {
+        // The signature first: what a later `sync_if_stale` compares with.
+        let signature = store_signature(store)?;
         let wanted = searchable(store)?;
         let have = self.indexed_versions()?;
         let changed: Vec<ItemId> = wanted
@@ -719,16 +759,30 @@ impl SearchBackend for TantivyIndex {
             .filter(|id| !wanted.contains_key(id))
             .copied()
             .collect();
-        if changed.is_empty() && gone.is_empty() {
+        let summary = if changed.is_empty() && gone.is_empty() {
+            SyncSummary::default()
+        } else {
+            self.write(store, &wanted, &changed, &gone, false)?
+        };
+        self.remember(&signature);
+        Ok(summary)
+    }
+
+    fn sync_if_stale(&self, store: &Store) -> SearchResult<SyncSummary> {
+        let synced = std::fs::read_to_string(self.dir.join(SYNCED_FILE)).unwrap_or_default();
+        if !synced.is_empty() && synced == store_signature(store)? {
             return Ok(SyncSummary::default());
         }
-        self.write(store, &wanted, &changed, &gone, false)
+        self.sync(store)
     }
 
     fn rebuild(&self, store: &Store) -> SearchResult<SyncSummary> {
+        let signature = store_signature(store)?;
         let wanted = searchable(store)?;
         let ids: Vec<ItemId> = wanted.keys().copied().collect();
-        self.write(store, &wanted, &ids, &[], true)
+        let summary = self.write(store, &wanted, &ids, &[], true)?;
+        self.remember(&signature);
+        Ok(summary)
     }
 
     fn len(&self) -> SearchResult<u64> {

@@ -85,7 +85,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "cache_size", -16_000)?;
+    conn.pragma_update(None, "cache_size", -8_000)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
@@ -110,7 +110,7 @@ impl Store {
                 c.busy_timeout(BUSY_TIMEOUT)?;
                 // Page queries prepare one statement per linked table and page size.
                 c.set_prepared_statement_cache_capacity(128);
-                c.pragma_update(None, "cache_size", -8_000)
+                c.pragma_update(None, "cache_size", -2_000)
             });
         let readers = r2d2::Pool::builder()
             .max_size(8)
