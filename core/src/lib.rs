@@ -52,6 +52,7 @@ pub mod settings;
 pub mod store;
 pub mod subtitles;
 pub mod tasks;
+pub mod transcode;
 pub mod userdata;
 
 pub use error::{Error, Result};

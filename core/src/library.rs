@@ -24,13 +24,17 @@ pub struct LibraryConfig {
     pub probe_limits: ProbeLimits,
     /// Probe threads during scans (0: one per core).
     pub scan_threads: usize,
+    /// HLS transcoding (`ffmpeg` binary, `<data_dir>/transcodes`, job limit, timeouts).
+    pub transcode: crate::transcode::TranscodeConfig,
 }
 
 impl LibraryConfig {
     /// Defaults for everything but the data directory.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        let data_dir = data_dir.into();
         Self {
-            data_dir: data_dir.into(),
+            transcode: crate::transcode::TranscodeConfig::new(&data_dir),
+            data_dir,
             probe_limits: ProbeLimits::default(),
             scan_threads: 0,
         }
@@ -54,6 +58,7 @@ pub struct MediaLibrary {
     search_ready: Arc<std::sync::atomic::AtomicBool>,
     scan_listeners: Mutex<Vec<ScanListener>>,
     subtitles: crate::subtitles::Subtitles,
+    transcoder: crate::transcode::Transcoder,
 }
 
 impl std::fmt::Debug for MediaLibrary {
@@ -103,6 +108,7 @@ impl MediaLibrary {
             subtitles: crate::subtitles::Subtitles::new(
                 config.data_dir.join("cache").join("subtitles"),
             ),
+            transcoder: crate::transcode::Transcoder::new(config.transcode.clone()),
         })
     }
 
@@ -136,6 +142,11 @@ impl MediaLibrary {
     /// in `<data_dir>/cache/subtitles`).
     pub fn subtitles(&self) -> &crate::subtitles::Subtitles {
         &self.subtitles
+    }
+
+    /// The HLS transcoding jobs (one `ffmpeg` child per play session).
+    pub fn transcoder(&self) -> &crate::transcode::Transcoder {
+        &self.transcoder
     }
 
     /// Creates a library (or updates the kind and folders of the one with this name).
@@ -741,7 +752,7 @@ fn open_search(data_dir: &Path, store: &Store) -> (Option<SharedSearch>, SearchR
             .name("search-sync".into())
             .spawn(move || {
                 if let Ok(store) = Store::open(&path) {
-                    if index.sync(&store).is_ok() {
+                    if index.sync_if_stale(&store).is_ok() {
                         ready.store(true, std::sync::atomic::Ordering::SeqCst);
                     }
                 }

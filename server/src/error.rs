@@ -2,6 +2,7 @@
 
 use hyper::StatusCode;
 use jellyfin_core::subtitles::SubtitleError;
+use jellyfin_core::transcode::TranscodeError;
 
 /// Errors raised while handling a request or running the server.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,9 @@ pub enum Error {
     /// A subtitle could not be produced.
     #[error(transparent)]
     Subtitle(#[from] jellyfin_core::subtitles::SubtitleError),
+    /// An HLS transcode could not answer.
+    #[error(transparent)]
+    Transcode(#[from] jellyfin_core::transcode::TranscodeError),
     /// An I/O error in the server itself (binding, accepting).
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
@@ -59,6 +63,13 @@ impl Error {
                 SubtitleError::NotText { .. } | SubtitleError::UnsupportedCodec { .. } => {
                     StatusCode::BAD_REQUEST
                 }
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            // A segment outside the media: 404; the concurrent job limit reached: 503 (the
+            // server is busy, the request is fine); ffmpeg failing or stalling: 500.
+            Error::Transcode(e) => match e {
+                TranscodeError::NoSuchSegment(_) => StatusCode::NOT_FOUND,
+                TranscodeError::TooManyJobs { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             Error::Core(_) | Error::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -8,6 +8,8 @@ use hyper::HeaderMap;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query {
     pairs: Vec<(String, String)>,
+    /// The keys as sent (same order as `pairs`).
+    keys: Vec<String>,
 }
 
 fn percent_decode(s: &str) -> String {
@@ -64,10 +66,24 @@ impl Query {
             .filter(|p| !p.is_empty())
             .map(|p| {
                 let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (percent_decode(k).to_ascii_lowercase(), percent_decode(v))
+                (percent_decode(k), percent_decode(v))
             })
+            .collect::<Vec<(String, String)>>();
+        let keys = pairs.iter().map(|(k, _)| k.clone()).collect();
+        let pairs = pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect();
-        Self { pairs }
+        Self { pairs, keys }
+    }
+
+    /// Every pair as sent (keys in their case, values decoded), in request order.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        self.keys
+            .iter()
+            .zip(&self.pairs)
+            .map(|(k, (_, v))| (k.as_str(), v.as_str()))
+            .collect()
     }
 
     /// The first value of `key` (ignoring case), if present and not empty.

@@ -1332,3 +1332,37 @@ fn library_changed_reaches_sockets_after_a_scan() {
     );
     insta::assert_json_snapshot!("library_changed", shape);
 }
+
+#[test]
+fn hls_routes_refuse_malformed_requests() {
+    let tmp = tempfile::tempdir().unwrap();
+    let token = admin_token(tmp.path());
+    let running = start(tmp.path());
+    let missing = "0123456789abcdef0123456789abcdef";
+    for path in [
+        format!("/Videos/{missing}/master.m3u8?PlaySessionId=p"),
+        format!("/Videos/{missing}/main.m3u8"),
+        format!("/Videos/{missing}/hls1/main/0.ts"),
+        "/Videos/not-an-id/hls1/main/0.ts".to_owned(),
+        format!("/Audio/{missing}/master.m3u8"),
+    ] {
+        let (status, _, body) = call(running.addr, "GET", &path, &token, None);
+        assert_eq!(status, 404, "{path}: {body}");
+    }
+    let (status, _, _) = call(
+        running.addr,
+        "DELETE",
+        "/Videos/ActiveEncodings",
+        &token,
+        None,
+    );
+    assert_eq!(status, 400);
+    let (status, _, body) = call(
+        running.addr,
+        "DELETE",
+        "/Videos/ActiveEncodings?deviceId=d&playSessionId=p",
+        &token,
+        None,
+    );
+    assert_eq!(status, 204, "{body}");
+}

@@ -85,6 +85,17 @@ def media():
         check=True,
     )
     summary["counts"]["movie"] += 1
+    # A long (tiny) HEVC 10-bit + AC-3 movie, for HLS seeks: browsers get it transcoded.
+    seek_dir = os.path.join(root, "Movies", "Zulu Seek Test (2003)")
+    os.makedirs(seek_dir)
+    subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=128x72:rate=2",
+         "-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "600", "-c:v", "libx265", "-preset", "ultrafast",
+         "-pix_fmt", "yuv420p10le", "-x265-params", "log-level=error", "-c:a", "ac3", "-b:a", "32k", "-ac", "1",
+         "-shortest", os.path.join(seek_dir, "Zulu Seek Test (2003).mkv")],
+        check=True,
+    )
+    summary["counts"]["movie"] += 1
     yield {"root": root, "summary": summary,
            "embedded_subtitles": {"movie": "Subtitled Movie", "srt": EMBEDDED_SRT}}
     shutil.rmtree(root, ignore_errors=True)

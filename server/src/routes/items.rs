@@ -975,6 +975,10 @@ pub fn playback_report(
 ) -> Result<Response<Body>, Error> {
     let c = caller(server, ctx, None)?;
     let body = playback_body(ctx)?;
+    if stage == PlaybackStage::Stopped {
+        // Stopping playback ends the session's transcode (and deletes its segments).
+        super::hls::stop_for_report(server, &body);
+    }
     let id_text = path_item
         .map(str::to_owned)
         .or_else(|| {

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod environment;
+pub mod hls;
 pub mod items;
 pub mod localization;
 pub mod media;
@@ -358,7 +359,10 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
         ["sessions", "playing", "stopped"] if post => {
             items::playback_report(server, ctx, PlaybackStage::Stopped, None)
         }
-        ["sessions", "playing", "ping"] if post => users::capabilities(server, ctx),
+        ["sessions", "playing", "ping"] if post => {
+            hls::keep_alive(server, ctx);
+            users::capabilities(server, ctx)
+        }
         ["users", _, "playingitems", id] if post => {
             items::playback_report(server, ctx, PlaybackStage::Start, Some(seg(ctx, 3, id)))
         }
@@ -377,6 +381,16 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
             media::stream(server, ctx, seg(ctx, 1, id)).await
         }
         ["audio", id, "universal"] if get => media::stream(server, ctx, seg(ctx, 1, id)).await,
+        ["videos", id, "master.m3u8"] | ["audio", id, "master.m3u8"] if get => {
+            hls::master(server, ctx, seg(ctx, 1, id))
+        }
+        ["videos", id, "main.m3u8"] | ["audio", id, "main.m3u8"] if get => {
+            hls::main_playlist(server, ctx, seg(ctx, 1, id))
+        }
+        ["videos", id, "hls1", _, file] | ["audio", id, "hls1", _, file] if get => {
+            hls::segment(server, ctx, seg(ctx, 1, id), seg(ctx, 4, file)).await
+        }
+        ["videos", "activeencodings"] if del => hls::stop_encodings(server, ctx).await,
         ["items", id, "download"] | ["items", id, "file"] if get => {
             media::stream(server, ctx, seg(ctx, 1, id)).await
         }

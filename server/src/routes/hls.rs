@@ -1,0 +1,249 @@
+//! HLS on demand (SURFACE.md §4.1): `GET /Videos/{id}/master.m3u8`, `main.m3u8`,
+//! `hls1/{playlistId}/{segment}.{ts|mp4}` (and the `/Audio/` twins), and
+//! `DELETE /Videos/ActiveEncodings`. The handlers read the `TranscodingUrl` parameters into the
+//! core's [`HlsRequest`] and hand the rest to the library's `Transcoder`.
+//!
+//! Errors: a segment outside the media is 404; past the concurrent job limit the server answers
+//! 503 (the server is busy, not the client misbehaving); a failed or stalled `ffmpeg` is 500.
+
+use hyper::{Response, StatusCode};
+use jellyfin_core::playback::SourceFacts;
+use jellyfin_core::store::{self, ItemId, ItemRecord};
+use jellyfin_core::transcode::{
+    master_playlist, media_playlist, HlsOutput, HlsRequest, JobKey, SegmentFormat,
+};
+use serde_json::Value;
+
+use super::items::{caller, item_id, visible_item};
+use crate::error::Error;
+use crate::http::{empty, Body, Ctx, Server};
+use crate::stream::serve_bytes;
+
+const PLAYLIST_TYPE: &str = "application/vnd.apple.mpegurl";
+
+/// Query keys not echoed from a playlist request into the URLs it lists (added per segment).
+const PER_SEGMENT_KEYS: [&str; 2] = ["runtimeticks", "actualsegmentlengthticks"];
+
+/// The `TranscodingUrl` parameters shaping the output.
+fn hls_request(ctx: &Ctx) -> HlsRequest {
+    let q = &ctx.query;
+    let list = |k: &str| {
+        q.get(k)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // Codec-qualified limits (`h264-profile`, `hevc-videobitdepth`...).
+    let stream_options = ctx
+        .query
+        .pairs()
+        .into_iter()
+        .filter(|(k, _)| k.contains('-'))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    HlsRequest {
+        video_codecs: list("VideoCodec"),
+        audio_codecs: list("AudioCodec"),
+        audio_stream_index: q.int("AudioStreamIndex").map(|i| i as i32),
+        video_bitrate: q.int("VideoBitrate").filter(|b| *b > 0),
+        audio_bitrate: q.int("AudioBitrate").filter(|b| *b > 0),
+        max_width: q.int("MaxWidth").map(|w| w as i32),
+        max_height: q.int("MaxHeight").map(|h| h as i32),
+        max_audio_channels: q
+            .int("TranscodingMaxAudioChannels")
+            .or_else(|| q.int("MaxAudioChannels"))
+            .map(|c| c as i32),
+        segment_container: q.get("SegmentContainer").map(str::to_owned),
+        segment_length: q
+            .int("SegmentLength")
+            .filter(|l| (1..=60).contains(l))
+            .map(|l| l as u32),
+        allow_video_stream_copy: q.bool("AllowVideoStreamCopy").unwrap_or(true),
+        allow_audio_stream_copy: q.bool("AllowAudioStreamCopy").unwrap_or(true),
+        stream_options,
+    }
+}
+
+/// The source record: the item, or its alternate version `MediaSourceId`.
+fn source(server: &Server, ctx: &Ctx, id: &str) -> Result<ItemRecord, Error> {
+    let c = caller(server, ctx, None)?;
+    let item = visible_item(server, &c.user, item_id(id)?)?;
+    let wanted = ctx.query.get("MediaSourceId").and_then(ItemId::parse);
+    let chosen = match (wanted, item.id) {
+        (Some(w), Some(id)) if w != id => {
+            let alts = server
+                .library()
+                .store()
+                .read(|c| store::alternate_versions_of(c, id))
+                .map_err(|e| Error::Core(e.into()))?;
+            if !alts.contains(&w) {
+                return Err(Error::NotFound);
+            }
+            server
+                .library()
+                .item(w)
+                .map_err(Error::Core)?
+                .ok_or(Error::NotFound)?
+        }
+        _ => item,
+    };
+    if chosen.kind.is_some_and(|k| k.is_folder()) {
+        return Err(Error::NotFound);
+    }
+    Ok(chosen)
+}
+
+/// What the request's job outputs, from the stored source (its path only from the store).
+fn output(server: &Server, ctx: &Ctx, id: &str) -> Result<(ItemRecord, HlsOutput), Error> {
+    let record = source(server, ctx, id)?;
+    let path = record
+        .path
+        .clone()
+        .filter(|p| std::path::Path::new(p).is_file())
+        .ok_or(Error::NotFound)?;
+    let facts = SourceFacts::from_item(&record);
+    let duration = record.run_time_ticks.unwrap_or(0);
+    if duration <= 0 {
+        return Err(Error::NotFound);
+    }
+    let out = HlsOutput::choose(path.into(), duration, &facts, &hls_request(ctx));
+    Ok((record, out))
+}
+
+/// The request's query, re-encoded, without the per-segment keys.
+fn echoed_query(ctx: &Ctx) -> String {
+    ctx.query
+        .pairs()
+        .into_iter()
+        .filter(|(k, _)| !PER_SEGMENT_KEYS.contains(&k.to_ascii_lowercase().as_str()))
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b',' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn playlist(ctx: &Ctx, text: String) -> Response<Body> {
+    serve_bytes(
+        &ctx.method,
+        &ctx.headers,
+        text.into(),
+        PLAYLIST_TYPE,
+        None,
+        Some("no-cache"),
+        None,
+    )
+}
+
+/// `GET`/`HEAD /Videos/{id}/master.m3u8` (and `/Audio/`): one variant pointing at
+/// `main.m3u8` with the same query.
+pub fn master(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Body>, Error> {
+    let (_, out) = output(server, ctx, id)?;
+    Ok(playlist(ctx, master_playlist(&out, &echoed_query(ctx))))
+}
+
+/// `GET /Videos/{id}/main.m3u8` (and `/Audio/`): every segment of the duration, VOD.
+pub fn main_playlist(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Body>, Error> {
+    let (_, out) = output(server, ctx, id)?;
+    Ok(playlist(
+        ctx,
+        media_playlist(&out, "main", &echoed_query(ctx)),
+    ))
+}
+
+/// `GET /Videos/{id}/hls1/{playlistId}/{n}.{ts|mp4}` (and `/Audio/`; `-1.mp4` is the fMP4
+/// init segment): the segment, produced on demand by the job of the play session.
+pub async fn segment(
+    server: &Server,
+    ctx: &Ctx,
+    id: &str,
+    file: &str,
+) -> Result<Response<Body>, Error> {
+    let (number, ext) = file.rsplit_once('.').ok_or(Error::NotFound)?;
+    let n: i64 = number.parse().map_err(|_| Error::NotFound)?;
+    let (record, out) = output(server, ctx, id)?;
+    if !ext.eq_ignore_ascii_case(out.format.extension()) {
+        return Err(Error::NotFound);
+    }
+    let key = JobKey {
+        play_session_id: ctx
+            .query
+            .get("PlaySessionId")
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+        device_id: ctx
+            .query
+            .get("DeviceId")
+            .map(str::to_owned)
+            .or_else(|| ctx.auth.device_id.clone()),
+        item: record.id.map(|i| i.to_n()).unwrap_or_default(),
+    };
+    let library = server.library().clone();
+    let bytes = tokio::task::spawn_blocking(move || library.transcoder().segment(&key, &out, n))
+        .await
+        .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+    let content_type = match SegmentFormat::from_container(Some(ext)) {
+        SegmentFormat::MpegTs => "video/mp2t",
+        SegmentFormat::Fmp4 => "video/mp4",
+    };
+    Ok(serve_bytes(
+        &ctx.method,
+        &ctx.headers,
+        bytes.into(),
+        content_type,
+        None,
+        Some("no-cache"),
+        None,
+    ))
+}
+
+/// `DELETE /Videos/ActiveEncodings?deviceId=&playSessionId=`: kills the matching jobs; 204.
+pub async fn stop_encodings(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
+    let device = ctx.query.get("deviceId").map(str::to_owned);
+    let session = ctx.query.get("playSessionId").map(str::to_owned);
+    if device.is_none() && session.is_none() {
+        return Err(Error::BadRequest(
+            "deviceId or playSessionId required".into(),
+        ));
+    }
+    let library = server.library().clone();
+    tokio::task::spawn_blocking(move || {
+        library
+            .transcoder()
+            .stop(device.as_deref(), session.as_deref())
+    })
+    .await
+    .map_err(|e| Error::Io(std::io::Error::other(e)))?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// `POST /Sessions/Playing/Ping?playSessionId=`: keeps the play session's transcode alive.
+pub fn keep_alive(server: &Server, ctx: &Ctx) {
+    if let Some(session) = ctx.query.get("playSessionId").filter(|s| !s.is_empty()) {
+        server.library().transcoder().keep_alive(session);
+    }
+}
+
+/// Kills the job of the play session a `Playing/Stopped` report names (`PlaySessionId`).
+pub fn stop_for_report(server: &Server, body: &Value) {
+    let session = super::users::field(body, "PlaySessionId").and_then(Value::as_str);
+    if let Some(session) = session.filter(|s| !s.is_empty()) {
+        server.library().transcoder().stop(None, Some(session));
+    }
+}
