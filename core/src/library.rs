@@ -581,6 +581,29 @@ impl MediaLibrary {
         }))
     }
 
+    /// The media source a client names for `item`: the item itself (`source` absent, not an id,
+    /// or the item's own id) or one of its alternate versions; `None` when `source` is another
+    /// item's id (a client may not reach other files through a version id).
+    pub fn media_source(
+        &self,
+        item: &ItemRecord,
+        source: Option<ItemId>,
+    ) -> Result<Option<ItemRecord>> {
+        match (source, item.id) {
+            (Some(wanted), Some(id)) if wanted != id => {
+                let versions = self
+                    .store
+                    .read(|c| crate::store::alternate_versions_of(c, id))?;
+                if versions.contains(&wanted) {
+                    self.item(wanted)
+                } else {
+                    Ok(None)
+                }
+            }
+            _ => Ok(Some(item.clone())),
+        }
+    }
+
     /// The items with these ids (with their streams, images, people...), in no particular
     /// order; unknown ids are skipped.
     pub fn items(&self, ids: &[ItemId]) -> Result<Vec<ItemRecord>> {

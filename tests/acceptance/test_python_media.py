@@ -70,3 +70,18 @@ def test_external_subtitle_delivery_url_serves_vtt(server):
     vtt_url = server["url"] + sub["DeliveryUrl"].replace("Stream.srt", "Stream.vtt").replace("Stream.subrip", "Stream.vtt")
     vtt = requests.get(vtt_url)
     assert vtt.status_code == 200 and vtt.text.startswith("WEBVTT") and "00:00:00.500 -->" in vtt.text
+
+
+def test_a_media_source_must_be_a_version_of_the_item(server):
+    client, _ = logged_in(server)
+    movies = client.jellyfin.users("/Items", params={"Recursive": "true", "IncludeItemTypes": "Movie",
+                                                       "Fields": "MediaSources"})["Items"]
+    versioned = next(m for m in movies if len(m["MediaSources"]) > 1)
+    other = next(m for m in movies if m["Id"] != versioned["Id"])
+    url = server["url"] + "/Videos/%s/stream" % versioned["Id"]
+    for source in versioned["MediaSources"]:
+        r = requests.head(url, params={"mediaSourceId": source["Id"], "static": "true"})
+        assert r.status_code == 200, source["Id"]
+        assert int(r.headers["Content-Length"]) == source["Size"]
+    # Another item's id is not a way to reach its file through this item.
+    assert requests.head(url, params={"mediaSourceId": other["Id"], "static": "true"}).status_code == 404

@@ -130,49 +130,19 @@ impl MediaStreamType {
     }
 }
 
-/// `VideoRange`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum VideoRange {
-    /// Not a video stream.
-    Unknown,
-    /// Standard dynamic range.
-    #[allow(clippy::upper_case_acronyms)]
-    SDR,
-    /// High dynamic range.
-    #[allow(clippy::upper_case_acronyms)]
-    HDR,
+pub use jellyfin_core::playback::{VideoRange, VideoRangeType};
+
+/// The core's `VideoRange` on the wire: Jellyfin's name.
+fn video_range_name<S: serde::Serializer>(v: &VideoRange, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v.name())
 }
 
-/// `VideoRangeType`.
-#[allow(clippy::upper_case_acronyms)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum VideoRangeType {
-    /// Not a video stream.
-    Unknown,
-    /// SDR.
-    SDR,
-    /// HDR10 (PQ).
-    HDR10,
-    /// HLG.
-    HLG,
-    /// Dolby Vision without a compatible base layer (profile 5).
-    DOVI,
-    /// Dolby Vision with an HDR10 base layer.
-    DOVIWithHDR10,
-    /// Dolby Vision with an HLG base layer.
-    DOVIWithHLG,
-    /// Dolby Vision with an SDR base layer.
-    DOVIWithSDR,
-    /// Dolby Vision with an enhancement layer.
-    DOVIWithEL,
-    /// Dolby Vision with an HDR10+ base layer.
-    DOVIWithHDR10Plus,
-    /// Dolby Vision with an enhancement layer and HDR10+.
-    DOVIWithELHDR10Plus,
-    /// Broken Dolby Vision metadata.
-    DOVIInvalid,
-    /// HDR10+.
-    HDR10Plus,
+/// The core's `VideoRangeType` on the wire: Jellyfin's name.
+fn video_range_type_name<S: serde::Serializer>(
+    v: &VideoRangeType,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v.name())
 }
 
 /// `AudioSpatialFormat`.
@@ -228,8 +198,10 @@ pub struct MediaStream {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// SDR/HDR (`Unknown` for non-video streams).
+    #[serde(serialize_with = "video_range_name")]
     pub video_range: VideoRange,
     /// The HDR kind (`Unknown` for non-video streams).
+    #[serde(serialize_with = "video_range_type_name")]
     pub video_range_type: VideoRangeType,
     /// Dolby Vision description (`DV Profile 8.1 (HDR10)`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1217,32 +1189,10 @@ fn contains_ci(haystack: &str, needle: &str) -> bool {
 }
 
 /// Jellyfin's `GetVideoColorRange` for a stored stream (the core's rule,
-/// [`playback::source::video_range`], with the Dolby Vision compatibility id inferred), in the
-/// wire enums. Non-video streams are `Unknown`.
+/// [`playback::source::video_range`], with the Dolby Vision compatibility id inferred).
+/// Non-video streams are `Unknown`.
 pub fn video_range(s: &StreamRecord) -> (VideoRange, VideoRangeType) {
-    use playback::{VideoRange as R, VideoRangeType as T};
-    let (range, kind) = playback::source::video_range(s);
-    let range = match range {
-        R::Unknown => VideoRange::Unknown,
-        R::SDR => VideoRange::SDR,
-        R::HDR => VideoRange::HDR,
-    };
-    let kind = match kind {
-        T::Unknown => VideoRangeType::Unknown,
-        T::SDR => VideoRangeType::SDR,
-        T::HDR10 => VideoRangeType::HDR10,
-        T::HLG => VideoRangeType::HLG,
-        T::DOVI => VideoRangeType::DOVI,
-        T::DOVIWithHDR10 => VideoRangeType::DOVIWithHDR10,
-        T::DOVIWithHLG => VideoRangeType::DOVIWithHLG,
-        T::DOVIWithSDR => VideoRangeType::DOVIWithSDR,
-        T::DOVIWithEL => VideoRangeType::DOVIWithEL,
-        T::DOVIWithHDR10Plus => VideoRangeType::DOVIWithHDR10Plus,
-        T::DOVIWithELHDR10Plus => VideoRangeType::DOVIWithELHDR10Plus,
-        T::DOVIInvalid => VideoRangeType::DOVIInvalid,
-        T::HDR10Plus => VideoRangeType::HDR10Plus,
-    };
-    (range, kind)
+    playback::source::video_range(s)
 }
 
 /// Jellyfin's `VideoDoViTitle` (`DV Profile 8.1 (HDR10)`), with the inferred compatibility id.

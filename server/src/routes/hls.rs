@@ -8,7 +8,7 @@
 
 use hyper::{Response, StatusCode};
 use jellyfin_core::playback::SourceFacts;
-use jellyfin_core::store::{self, ItemId, ItemRecord};
+use jellyfin_core::store::{ItemId, ItemRecord};
 use jellyfin_core::transcode::{
     master_playlist, media_playlist, HlsOutput, HlsRequest, JobKey, SegmentFormat,
 };
@@ -74,24 +74,11 @@ fn source(server: &Server, ctx: &Ctx, id: &str) -> Result<ItemRecord, Error> {
     let c = caller(server, ctx, None)?;
     let item = visible_item(server, &c.user, item_id(id)?)?;
     let wanted = ctx.query.get("MediaSourceId").and_then(ItemId::parse);
-    let chosen = match (wanted, item.id) {
-        (Some(w), Some(id)) if w != id => {
-            let alts = server
-                .library()
-                .store()
-                .read(|c| store::alternate_versions_of(c, id))
-                .map_err(|e| Error::Core(e.into()))?;
-            if !alts.contains(&w) {
-                return Err(Error::NotFound);
-            }
-            server
-                .library()
-                .item(w)
-                .map_err(Error::Core)?
-                .ok_or(Error::NotFound)?
-        }
-        _ => item,
-    };
+    let chosen = server
+        .library()
+        .media_source(&item, wanted)
+        .map_err(Error::Core)?
+        .ok_or(Error::NotFound)?;
     if chosen.kind.is_some_and(|k| k.is_folder()) {
         return Err(Error::NotFound);
     }

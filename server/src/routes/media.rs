@@ -7,7 +7,7 @@ use std::path::Path;
 
 use hyper::Response;
 use jellyfin_core::images::resize::{OutputFormat, ResizeRequest};
-use jellyfin_core::store::{self, ItemId, ItemRecord};
+use jellyfin_core::store::{ItemId, ItemRecord};
 use jellyfin_core::subtitles::{RenderOptions, SubtitleFormat};
 
 use super::items::item_id;
@@ -29,20 +29,11 @@ fn load(server: &Server, id: ItemId) -> Result<ItemRecord, Error> {
 /// The file to stream for an item: the item's own, or the alternate version `mediaSourceId`.
 fn source_path(server: &Server, ctx: &Ctx, item: &ItemRecord) -> Result<String, Error> {
     let wanted = ctx.query.get("mediaSourceId").and_then(ItemId::parse);
-    let chosen = match (wanted, item.id) {
-        (Some(w), Some(id)) if w != id => {
-            let alts = server
-                .library()
-                .store()
-                .read(|c| store::alternate_versions_of(c, id))
-                .map_err(|e| Error::Core(e.into()))?;
-            if !alts.contains(&w) {
-                return Err(Error::NotFound);
-            }
-            load(server, w)?
-        }
-        _ => item.clone(),
-    };
+    let chosen = server
+        .library()
+        .media_source(item, wanted)
+        .map_err(Error::Core)?
+        .ok_or(Error::NotFound)?;
     if chosen.kind.is_some_and(|k| k.is_folder()) {
         return Err(Error::NotFound);
     }
@@ -165,20 +156,12 @@ fn subtitle_source(
     id: ItemId,
     media_source_id: &str,
 ) -> Result<ItemRecord, Error> {
-    match ItemId::parse(media_source_id) {
-        Some(version) if version != id => {
-            let alts = server
-                .library()
-                .store()
-                .read(|c| store::alternate_versions_of(c, id))
-                .map_err(|e| Error::Core(e.into()))?;
-            if !alts.contains(&version) {
-                return Err(Error::NotFound);
-            }
-            load(server, version)
-        }
-        _ => load(server, id),
-    }
+    let item = load(server, id)?;
+    server
+        .library()
+        .media_source(&item, ItemId::parse(media_source_id))
+        .map_err(Error::Core)?
+        .ok_or(Error::NotFound)
 }
 
 /// `GET /Videos/{id}/{mediaSourceId}/Subtitles/{index}[/{startPositionTicks}]/Stream.{format}`
