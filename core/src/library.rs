@@ -2,7 +2,7 @@
 //! built from an explicit configuration. Everything a Rust app needs to keep a library: add
 //! libraries, scan them (with progress and cancellation), watch them for changes, query items.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -330,17 +330,9 @@ impl MediaLibrary {
     /// Runs an item query.
     pub fn query(&self, query: &ItemQuery) -> Result<QueryResult<ItemRecord>> {
         if let Some(ranked) = self.ranked_ids(query)? {
-            // Read the page's items and keep the ranked order.
-            let mut items = self.items(&ranked.items)?;
-            let position: HashMap<ItemId, usize> = ranked
-                .items
-                .iter()
-                .enumerate()
-                .map(|(i, id)| (*id, i))
-                .collect();
-            items.sort_by_key(|i| i.id.and_then(|id| position.get(&id).copied()));
+            // The page's items, in the ranked order.
             return Ok(QueryResult {
-                items,
+                items: self.items(&ranked.items)?,
                 total_record_count: ranked.total_record_count,
                 start_index: ranked.start_index,
             });
@@ -604,8 +596,8 @@ impl MediaLibrary {
         }
     }
 
-    /// The items with these ids (with their streams, images, people...), in no particular
-    /// order; unknown ids are skipped.
+    /// The items with these ids (with their streams, images, people...), in the order of
+    /// `ids`; unknown ids are skipped.
     pub fn items(&self, ids: &[ItemId]) -> Result<Vec<ItemRecord>> {
         Ok(self.store.read(|c| crate::store::get_items(c, ids))?)
     }

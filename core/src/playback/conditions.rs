@@ -57,32 +57,27 @@ fn parse_bool(s: &str) -> Option<bool> {
 }
 
 fn int(c: &ProfileCondition, value: Option<i64>) -> bool {
-    let Some(v) = value else {
-        return !c.is_required;
-    };
-    if c.condition == ConditionType::EqualsAny {
-        return c.value.split('|').filter_map(parse_int).any(|e| e == v);
-    }
-    let Some(expected) = parse_int(&c.value) else {
-        return false;
-    };
-    match c.condition {
-        ConditionType::Equals => v == expected,
-        ConditionType::NotEquals => v != expected,
-        ConditionType::LessThanEqual => v <= expected,
-        ConditionType::GreaterThanEqual => v >= expected,
-        ConditionType::EqualsAny => false,
-    }
+    compare(c, value, parse_int)
 }
 
 fn float(c: &ProfileCondition, value: Option<f64>) -> bool {
+    compare(c, value, parse_float)
+}
+
+/// A numeric condition: a missing value passes unless required; `EqualsAny` takes a `|` list;
+/// an unparsable expected value fails.
+fn compare<T: PartialOrd>(
+    c: &ProfileCondition,
+    value: Option<T>,
+    parse: fn(&str) -> Option<T>,
+) -> bool {
     let Some(v) = value else {
         return !c.is_required;
     };
     if c.condition == ConditionType::EqualsAny {
-        return c.value.split('|').filter_map(parse_float).any(|e| e == v);
+        return c.value.split('|').filter_map(parse).any(|e| e == v);
     }
-    let Some(expected) = parse_float(&c.value) else {
+    let Some(expected) = parse(&c.value) else {
         return false;
     };
     match c.condition {

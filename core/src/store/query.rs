@@ -389,7 +389,7 @@ pub fn get_item(conn: &Connection, id: ItemId) -> StoreResult<Option<ItemRecord>
     Ok(item)
 }
 
-/// The items with these ids, with their linked rows, in no particular order (unknown ids are
+/// The items with these ids, with their linked rows, in the order of `ids` (unknown ids are
 /// skipped).
 pub fn get_items(conn: &Connection, ids: &[ItemId]) -> StoreResult<Vec<ItemRecord>> {
     let mut items = Vec::with_capacity(ids.len());
@@ -407,6 +407,9 @@ pub fn get_items(conn: &Connection, ids: &[ItemId]) -> StoreResult<Vec<ItemRecor
         }
     }
     load_links_many(conn, &mut items)?;
+    let position: std::collections::HashMap<ItemId, usize> =
+        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    items.sort_by_key(|i| i.id.and_then(|id| position.get(&id).copied()));
     Ok(items)
 }
 

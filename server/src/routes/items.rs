@@ -381,13 +381,18 @@ fn page_response(
     query: &ItemQuery,
 ) -> Result<Response<Body>, Error> {
     let page = server.library().query_ids(query).map_err(core)?;
+    ids_response(server, ctx, user, &page)
+}
+
+/// A page of item ids answered as a QueryResult of their DTOs (built by [`dto_array`]).
+fn ids_response(
+    server: &Server,
+    ctx: &Ctx,
+    user: &User,
+    page: &store::QueryResult<ItemId>,
+) -> Result<Response<Body>, Error> {
     let (items, n) = dto_array(server, user, &page.items, &fields_of(ctx))?;
-    // Jellyfin sets TotalRecordCount to the page size when the total is not asked for.
-    let total = if ctx.query.bool("enableTotalRecordCount") == Some(false) {
-        n
-    } else {
-        page.total_record_count
-    };
+    let total = reported_total(ctx, page.total_record_count, n);
     let mut body = Vec::with_capacity(items.len() + 64);
     body.extend_from_slice(b"{\"Items\":");
     body.extend_from_slice(&items);
@@ -399,6 +404,16 @@ fn page_response(
         .as_bytes(),
     );
     Ok(json_bytes(body))
+}
+
+/// The `TotalRecordCount` to send: Jellyfin sends the page size when the total is not asked
+/// for (`enableTotalRecordCount=false`).
+fn reported_total(ctx: &Ctx, total: usize, page_len: usize) -> usize {
+    if ctx.query.bool("enableTotalRecordCount") == Some(false) {
+        page_len
+    } else {
+        total
+    }
 }
 
 /// The JSON array of the DTOs of `ids`, in order (items gone meanwhile are skipped), and its
@@ -480,12 +495,7 @@ fn result(
     start: usize,
     ctx: &Ctx,
 ) -> Result<Response<Body>, Error> {
-    // Jellyfin sets TotalRecordCount to the page size when the total is not asked for.
-    let total = if ctx.query.bool("enableTotalRecordCount") == Some(false) {
-        items.len()
-    } else {
-        total
-    };
+    let total = reported_total(ctx, total, items.len());
     json(&QueryResult::new(items, total, start))
 }
 
@@ -549,11 +559,13 @@ pub fn instant_mix(server: &Server, ctx: &Ctx, seed: MixSeed<'_>) -> Result<Resp
         .library()
         .instant_mix(&item, &scope, limit)
         .map_err(core)?;
-    let (items, n) = dto_array(server, &c.user, &ids, &fields_of(ctx))?;
-    let mut body = b"{\"Items\":".to_vec();
-    body.extend_from_slice(&items);
-    body.extend_from_slice(format!(",\"TotalRecordCount\":{n},\"StartIndex\":0}}").as_bytes());
-    Ok(json_bytes(body))
+    let total = ids.len();
+    let page = store::QueryResult {
+        items: ids,
+        total_record_count: total,
+        start_index: 0,
+    };
+    ids_response(server, ctx, &c.user, &page)
 }
 
 /// `GET /Items/{id}/CriticReviews` (deprecated; Jellyfin keeps no reviews): an empty result.

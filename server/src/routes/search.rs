@@ -2,10 +2,8 @@
 //! `SearchHint`s older clients list. The main search path (`/Items?searchTerm=`) goes through
 //! the item routes; both rank with the core's search index.
 
-use std::collections::HashMap;
-
 use hyper::Response;
-use jellyfin_core::store::{ItemId, ItemKind};
+use jellyfin_core::store::ItemKind;
 
 use super::items::{caller, item_query};
 use crate::dto::search::{SearchHint, SearchHintResult};
@@ -68,14 +66,7 @@ pub fn hints(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Error> {
             .unwrap_or(100),
     );
     let page = server.library().query_ids(&query).map_err(Error::Core)?;
-    let position: HashMap<ItemId, usize> = page
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (*id, i))
-        .collect();
-    let mut items = server.library().items(&page.items).map_err(Error::Core)?;
-    items.sort_by_key(|i| i.id.and_then(|id| position.get(&id).copied()));
+    let items = server.library().items(&page.items).map_err(Error::Core)?;
     json(&SearchHintResult {
         search_hints: items.iter().filter_map(SearchHint::of).collect(),
         total_record_count: page.total_record_count,
