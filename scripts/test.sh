@@ -11,14 +11,18 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy (all targets, -D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo clippy -p jellyfin-server alone (its core without linked libav, as the binary is built)"
+cargo clippy -p jellyfin-server --all-targets --locked -- -D warnings
 echo "== cargo doc -p jellyfin-core (warnings are errors; the crate denies missing docs)"
-RUSTDOCFLAGS="-D warnings" cargo doc --locked -q -p jellyfin-core --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc --locked -q -p jellyfin-core --features libav-plugin --no-deps
 echo "== naming vectors: $SHARED/naming/cases.json"
 cargo run --locked -q -p jellyfin-core --example naming_cases -- "$SHARED/naming/cases.json" --quiet
 echo "== cargo test"
 cargo test --workspace --locked
 echo "== acceptance: real third-party clients against the real binary"
+# Two invocations: the server alone does not link libav; the plugin it loads on first probe does.
 cargo build --locked -q -p jellyfin-server
+cargo build --locked -q -p jellyfin-libav
 VENV=target/acceptance-venv
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/pip" install -q --disable-pip-version-check -r tests/acceptance/requirements.txt

@@ -38,7 +38,7 @@ pub enum Error {
     Search(#[from] crate::search::SearchError),
     /// Watching library folders failed.
     #[error("cannot watch library folders: {0}")]
-    Watch(#[source] notify_debouncer_mini::notify::Error),
+    Watch(#[source] notify::Error),
     /// An image could not be read, resized or cached.
     #[error(transparent)]
     Image(#[from] crate::images::ImageError),

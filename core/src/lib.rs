@@ -56,4 +56,4 @@ pub mod transcode;
 pub mod userdata;
 
 pub use error::{Error, Result};
-pub use library::{LibraryConfig, MediaLibrary};
+pub use library::{LibavBackend, LibraryConfig, MediaLibrary};

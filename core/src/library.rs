@@ -26,6 +26,10 @@ pub struct LibraryConfig {
     pub scan_threads: usize,
     /// HLS transcoding (`ffmpeg` binary, `<data_dir>/transcodes`, job limit, timeouts).
     pub transcode: crate::transcode::TranscodeConfig,
+    /// The libav plugin (`libjellyfin_libav.so`) to probe and read subtitles with, loaded on
+    /// first use. Only read by a build with the `libav-plugin` feature and without `libav`
+    /// (a linked libav is always preferred); `None` there means no probing.
+    pub libav_plugin: Option<PathBuf>,
 }
 
 impl LibraryConfig {
@@ -37,6 +41,7 @@ impl LibraryConfig {
             data_dir,
             probe_limits: ProbeLimits::default(),
             scan_threads: 0,
+            libav_plugin: None,
         }
     }
 }
@@ -59,6 +64,36 @@ pub struct MediaLibrary {
     scan_listeners: Mutex<Vec<ScanListener>>,
     subtitles: crate::subtitles::Subtitles,
     transcoder: crate::transcode::Transcoder,
+    libav: LibavBackend,
+}
+
+/// Where a [`MediaLibrary`] gets libav from (probing, embedded subtitles).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum LibavBackend {
+    /// Linked into the program (feature `libav`).
+    #[cfg(feature = "libav")]
+    Linked,
+    /// A plugin loaded on first use (feature `libav-plugin`, [`LibraryConfig::libav_plugin`]).
+    #[cfg(feature = "libav-plugin")]
+    Plugin(Arc<crate::probe::LibavPlugin>),
+    /// None: files are recorded without stream data.
+    None,
+}
+
+impl LibavBackend {
+    #[allow(unused_variables)] // without `libav-plugin` the configuration is not read
+    fn choose(config: &LibraryConfig) -> Self {
+        #[cfg(feature = "libav")]
+        return LibavBackend::Linked;
+        #[cfg(all(not(feature = "libav"), feature = "libav-plugin"))]
+        return match &config.libav_plugin {
+            Some(path) => LibavBackend::Plugin(Arc::new(crate::probe::LibavPlugin::new(path))),
+            None => LibavBackend::None,
+        };
+        #[cfg(not(any(feature = "libav", feature = "libav-plugin")))]
+        LibavBackend::None
+    }
 }
 
 impl std::fmt::Debug for MediaLibrary {
@@ -85,12 +120,26 @@ impl MediaLibrary {
         {
             store.write(|tx| store::rating_scores::set_rating_country(tx, &country))?;
         }
-        #[cfg(feature = "libav")]
-        let prober: Option<Box<dyn Prober>> = Some(Box::new(crate::probe::LibavProber::new(
-            config.probe_limits.clone(),
-        )));
-        #[cfg(not(feature = "libav"))]
-        let prober: Option<Box<dyn Prober>> = None;
+        let backend = LibavBackend::choose(&config);
+        let prober: Option<Box<dyn Prober>> = match &backend {
+            #[cfg(feature = "libav")]
+            LibavBackend::Linked => Some(Box::new(crate::probe::LibavProber::new(
+                config.probe_limits.clone(),
+            ))),
+            #[cfg(feature = "libav-plugin")]
+            LibavBackend::Plugin(plugin) => Some(Box::new(crate::probe::PluginProber::new(
+                Arc::clone(plugin),
+                config.probe_limits.clone(),
+            ))),
+            _ => None,
+        };
+        let subtitles =
+            crate::subtitles::Subtitles::new(config.data_dir.join("cache").join("subtitles"));
+        #[cfg(feature = "libav-plugin")]
+        let subtitles = match &backend {
+            LibavBackend::Plugin(plugin) => subtitles.with_libav_plugin(Arc::clone(plugin)),
+            _ => subtitles,
+        };
         let (search, search_ready) = open_search(&config.data_dir, &store);
         Ok(Self {
             search,
@@ -105,11 +154,15 @@ impl MediaLibrary {
             tokens: crate::auth::TokenCache::default(),
             user_data: crate::userdata::UserDataCache::default(),
             scan_listeners: Mutex::new(Vec::new()),
-            subtitles: crate::subtitles::Subtitles::new(
-                config.data_dir.join("cache").join("subtitles"),
-            ),
+            subtitles,
+            libav: backend,
             transcoder: crate::transcode::Transcoder::new(config.transcode.clone()),
         })
+    }
+
+    /// Where libav comes from (linked, a plugin and whether it is loaded yet, or none).
+    pub fn libav_backend(&self) -> &LibavBackend {
+        &self.libav
     }
 
     /// Replaces the prober (for a custom backend, or `None` to record files without probing).
@@ -624,48 +677,25 @@ impl MediaLibrary {
             .ok_or_else(|| Error::Scan(ScanError::UnknownLibrary(name.to_owned())))?;
         let this = Arc::clone(self);
         let lib_id = lib.id;
-        let mut debouncer = notify_debouncer_mini::new_debouncer(
-            debounce,
-            move |res: notify_debouncer_mini::DebounceEventResult| {
-                let Ok(events) = res else { return };
-                let mut paths: Vec<String> = events
-                    .iter()
-                    .filter_map(|e| e.path.to_str().map(str::to_owned))
-                    .collect();
-                paths.sort();
-                paths.dedup();
-                if paths.is_empty() {
-                    return;
-                }
-                let options = ScanOptions {
-                    only_paths: paths,
-                    ..ScanOptions::default()
-                };
-                // A full scan may be running; try again a few times before giving up (the
-                // next event or scan picks the change up anyway).
-                for _ in 0..20 {
-                    match this.scan_by_id(lib_id, &options) {
-                        Err(Error::Scan(ScanError::AlreadyRunning(_))) => {
-                            std::thread::sleep(Duration::from_millis(500))
-                        }
-                        _ => break,
+        let folders: Vec<PathBuf> = lib.folders.iter().map(PathBuf::from).collect();
+        let watch = crate::scan::watch::FolderWatch::start(&folders, debounce, move |paths| {
+            let options = ScanOptions {
+                only_paths: paths,
+                ..ScanOptions::default()
+            };
+            // A full scan may be running; try again a few times before giving up (the
+            // next event or scan picks the change up anyway).
+            for _ in 0..20 {
+                match this.scan_by_id(lib_id, &options) {
+                    Err(Error::Scan(ScanError::AlreadyRunning(_))) => {
+                        std::thread::sleep(Duration::from_millis(500))
                     }
+                    _ => break,
                 }
-            },
-        )
-        .map_err(Error::Watch)?;
-        for folder in &lib.folders {
-            debouncer
-                .watcher()
-                .watch(
-                    std::path::Path::new(folder),
-                    notify_debouncer_mini::notify::RecursiveMode::Recursive,
-                )
-                .map_err(Error::Watch)?;
-        }
-        Ok(LibraryWatcher {
-            _debouncer: debouncer,
+            }
         })
+        .map_err(Error::Watch)?;
+        Ok(LibraryWatcher { _watch: watch })
     }
 
     /// Users, logins, tokens, devices and API keys on this library's store (default password
@@ -732,7 +762,7 @@ pub enum LibraryError {
 
 /// A running watch of a library; dropping it stops watching.
 pub struct LibraryWatcher {
-    _debouncer: notify_debouncer_mini::Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>,
+    _watch: crate::scan::watch::FolderWatch,
 }
 
 impl std::fmt::Debug for LibraryWatcher {

@@ -21,6 +21,10 @@ pub struct ServerConfig {
     /// The path prefix every route is under (Jellyfin's `BaseUrl`, e.g. `/jellyfin`); `None`:
     /// the API is at the root. See [`normalize_base_path`].
     pub base_path: Option<String>,
+    /// The libav plugin (`libjellyfin_libav.so`) probing and subtitle reading load on first
+    /// use, when the core is built with `libav-plugin` and without `libav` (default: beside the
+    /// executable).
+    pub libav_plugin: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -34,7 +38,17 @@ impl ServerConfig {
             server_name: default_server_name(),
             media_dirs: Vec::new(),
             base_path: None,
+            libav_plugin: jellyfin_core::probe::plugin::beside_executable(),
         }
+    }
+}
+
+impl ServerConfig {
+    /// The core library configuration of this server.
+    pub fn library_config(&self) -> jellyfin_core::LibraryConfig {
+        let mut config = jellyfin_core::LibraryConfig::new(&self.data_dir);
+        config.libav_plugin = self.libav_plugin.clone();
+        config
     }
 }
 

@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use hyper::body::Incoming;
 use hyper::Request;
-use jellyfin_core::{LibraryConfig, MediaLibrary};
+use jellyfin_core::MediaLibrary;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -85,9 +85,7 @@ impl EmbeddedServerBuilder {
     pub fn build(self) -> Result<EmbeddedServer, Error> {
         let library = match self.library {
             Some(library) => library,
-            None => Arc::new(MediaLibrary::open(LibraryConfig::new(
-                &self.config.data_dir,
-            ))?),
+            None => Arc::new(MediaLibrary::open(self.config.library_config())?),
         };
         Ok(EmbeddedServer {
             server: Arc::new(Server::with_library(self.config, library)?),

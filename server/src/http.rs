@@ -16,7 +16,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use jellyfin_core::identity::ServerIdentity;
 use jellyfin_core::images::cache::ImageCache;
-use jellyfin_core::{LibraryConfig, MediaLibrary};
+use jellyfin_core::MediaLibrary;
 use tokio::net::TcpListener;
 
 use crate::config::ServerConfig;
@@ -45,7 +45,7 @@ impl Server {
     /// Opens the server state in `config.data_dir` (creating the server id on first start) and
     /// the media library database beside it.
     pub fn open(config: ServerConfig) -> Result<Self, Error> {
-        let library = Arc::new(MediaLibrary::open(LibraryConfig::new(&config.data_dir))?);
+        let library = Arc::new(MediaLibrary::open(config.library_config())?);
         Self::with_library(config, library)
     }
 

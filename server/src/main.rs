@@ -42,6 +42,9 @@ struct ScanArgs {
     /// Probe threads (default: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// The libav plugin (default: `libjellyfin_libav.so` beside this program).
+    #[arg(long, env = "JELLYFIN_LIBAV_PLUGIN")]
+    libav_plugin: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,6 +83,10 @@ struct ServeArgs {
     /// A library as NAME:KIND:PATH (as for `scan`), scanned at start and watched; repeatable.
     #[arg(long = "library")]
     libraries: Vec<String>,
+    /// The libav plugin, loaded when a file is first probed (default: `libjellyfin_libav.so`
+    /// beside this program). Ignored by a build that links libav.
+    #[arg(long, env = "JELLYFIN_LIBAV_PLUGIN")]
+    libav_plugin: Option<PathBuf>,
 }
 
 /// The configuration file: every key optional; unknown keys are an error (a typo should not
@@ -94,6 +101,7 @@ struct FileConfig {
     admin_user: Option<String>,
     admin_password: Option<String>,
     log_format: Option<String>,
+    libav_plugin: Option<PathBuf>,
     #[serde(default)]
     media: Vec<PathBuf>,
     #[serde(default)]
@@ -168,6 +176,31 @@ async fn shutdown_signal() {
     }
 }
 
+/// Says where libav comes from; a configured plugin that is not there is a warning (files
+/// found by scans are then recorded without stream data, with the reason).
+fn report_libav(backend: &jellyfin_core::LibavBackend) {
+    #[allow(unreachable_patterns)] // which variants exist depends on the core's features
+    match backend {
+        #[cfg(feature = "libav-plugin")]
+        jellyfin_core::LibavBackend::Plugin(plugin) if !plugin.path().is_file() => {
+            tracing::warn!(
+                plugin = %plugin.path().display(),
+                "the libav plugin is missing: files will not be probed (build it with \
+                 `cargo build --release -p jellyfin-libav`, or pass --libav-plugin)"
+            )
+        }
+        #[cfg(feature = "libav-plugin")]
+        jellyfin_core::LibavBackend::Plugin(plugin) => tracing::info!(
+            plugin = %plugin.path().display(),
+            "libav: plugin, loaded on first probe"
+        ),
+        jellyfin_core::LibavBackend::None => {
+            tracing::warn!("no libav: files will not be probed")
+        }
+        _ => tracing::info!("libav: linked in"),
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     jellyfin_core::probe::quiet_libav_logs();
@@ -177,6 +210,8 @@ fn main() -> anyhow::Result<()> {
             args.data_dir.map_or_else(default_data_dir, Ok)?,
             &args.libraries,
             args.threads,
+            args.libav_plugin
+                .or_else(jellyfin_core::probe::plugin::beside_executable),
         );
     }
     let cli = cli.serve;
@@ -206,6 +241,9 @@ fn main() -> anyhow::Result<()> {
     config.bind = SocketAddr::new(bind, cli.port.or(file.port).unwrap_or(8096));
     if let Some(name) = cli.server_name.clone().or(file.server_name.clone()) {
         config.server_name = name;
+    }
+    if let Some(plugin) = cli.libav_plugin.clone().or(file.libav_plugin.clone()) {
+        config.libav_plugin = Some(plugin);
     }
     let media = if cli.media.is_empty() {
         file.media.clone()
@@ -262,6 +300,7 @@ fn main() -> anyhow::Result<()> {
             server_id = %server.id(),
             "jellyfin-server listening"
         );
+        report_libav(server.library().libav_backend());
         serve(server, listener, shutdown_signal()).await?;
         tracing::info!("stopped");
         anyhow::Ok(())

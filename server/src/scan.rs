@@ -63,10 +63,16 @@ pub fn start_background(
     Ok(watchers)
 }
 
-pub fn run(data_dir: PathBuf, specs: &[String], threads: usize) -> anyhow::Result<()> {
+pub fn run(
+    data_dir: PathBuf,
+    specs: &[String],
+    threads: usize,
+    libav_plugin: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let libraries = parse_specs(specs)?;
     let mut config = LibraryConfig::new(&data_dir);
     config.scan_threads = threads;
+    config.libav_plugin = libav_plugin;
     let library =
         MediaLibrary::open(config).with_context(|| format!("opening {}", data_dir.display()))?;
     let terminal = std::io::stderr().is_terminal();

@@ -1,7 +1,8 @@
 //! API benchmark (a bench binary; prints a report, asserts nothing).
 //!
 //! ```text
-//! cargo build --release -p jellyfin-server -p jellyfin-benches
+//! cargo build --release -p jellyfin-server && cargo build --release -p jellyfin-libav
+//! cargo build --release -p jellyfin-benches
 //! target/release/api_bench [--items 100000] [--seconds 5] [--data DIR]
 //! ```
 //! `--data DIR` keeps the populated store in DIR and reuses it on the next run (same `--items`).

@@ -99,11 +99,11 @@ impl Prober for LibavProber {
         let context = opened.map_err(|failure| match failure {
             Failure::Open(source) => ProbeError::Open {
                 path: path.to_owned(),
-                source,
+                source: source.into(),
             },
             Failure::StreamInfo(source) => ProbeError::StreamInfo {
                 path: path.to_owned(),
-                source,
+                source: source.into(),
             },
         })?;
 

@@ -10,7 +10,9 @@
 //! - the errors of a probe ([`ProbeError`]);
 //! - the libav backend, `LibavProber` (feature `libav`, on by default), which opens the file
 //!   with `avformat_open_input` + `avformat_find_stream_info` (no `ffprobe` process, no decoding
-//!   beyond what `find_stream_info` needs).
+//!   beyond what `find_stream_info` needs);
+//! - the same backend loaded at run time from a shared library ([`plugin`], feature
+//!   `libav-plugin`), so that a program not linking libav maps it only once it probes.
 //!
 //! Strings are the ones `ffprobe -show_format -show_streams -of json` prints for the same file
 //! (libav's own name tables): container `matroska,webm`, codec `h264`, profile `Main 10`, pixel
@@ -31,6 +33,10 @@ use std::time::Duration;
 pub(crate) mod libav;
 #[cfg(feature = "libav")]
 pub use libav::LibavProber;
+pub mod plugin;
+pub use plugin::PluginError;
+#[cfg(feature = "libav-plugin")]
+pub use plugin::{LibavPlugin, PluginProber};
 
 #[cfg(all(test, feature = "libav"))]
 mod tests;
@@ -79,6 +85,7 @@ impl Default for ProbeLimits {
 }
 
 /// The facts of one media file.
+#[cfg_attr(feature = "libav-plugin", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct MediaInfo {
     /// Container (demuxer) name as `ffprobe` prints `format_name`: `matroska,webm`,
@@ -122,6 +129,7 @@ impl MediaInfo {
 }
 
 /// What a stream carries (libav's media type).
+#[cfg_attr(feature = "libav-plugin", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StreamKind {
     /// Video, including cover art (see [`MediaStreamInfo::is_attached_pic`]).
@@ -139,6 +147,7 @@ pub enum StreamKind {
 }
 
 /// An exact fraction, as libav keeps time bases and aspect ratios.
+#[cfg_attr(feature = "libav-plugin", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Rational {
     /// Numerator.
@@ -162,6 +171,7 @@ impl fmt::Display for Rational {
 }
 
 /// One stream of a media file. Fields that do not apply to the stream's kind are `None`.
+#[cfg_attr(feature = "libav-plugin", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct MediaStreamInfo {
     /// Position in the container (`ffprobe`'s `index`).
@@ -258,6 +268,7 @@ impl MediaStreamInfo {
 /// With the transfer characteristics it tells the HDR kinds apart: profile 5 (no compatible base
 /// layer), 7 (dual layer), 8 with `bl_signal_compatibility_id` 1 (HDR10 base layer), 2 (SDR)
 /// or 4 (HLG base layer).
+#[cfg_attr(feature = "libav-plugin", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DolbyVisionConfig {
     /// `dv_version_major`.
@@ -279,6 +290,7 @@ pub struct DolbyVisionConfig {
 }
 
 /// A chapter.
+#[cfg_attr(feature = "libav-plugin", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChapterInfo {
     /// Start in ticks.
@@ -290,6 +302,7 @@ pub struct ChapterInfo {
 }
 
 /// A file attached to the container (Matroska fonts for ASS subtitles).
+#[cfg_attr(feature = "libav-plugin", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttachmentInfo {
     /// Index of the attachment's stream in [`MediaInfo::streams`].
@@ -304,6 +317,7 @@ pub struct AttachmentInfo {
 
 /// Music tags, normalised over the container conventions libav maps to common keys (ID3v2,
 /// Vorbis comments, MP4 atoms, APE).
+#[cfg_attr(feature = "libav-plugin", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AudioTags {
     /// `title`.
@@ -365,6 +379,29 @@ impl AudioTags {
     }
 }
 
+/// An error of libav: its `AVERROR` code and libav's text for it (`av_strerror`).
+///
+/// A plain value rather than `ffmpeg_next::Error`, so that errors of a libav loaded as a
+/// plugin (feature `libav-plugin`) are the same type as those of a linked one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct LibavError {
+    /// The negative `AVERROR` code (`AVERROR_INVALIDDATA`, `-ENOENT`...).
+    pub code: i32,
+    /// libav's description of the code.
+    pub message: String,
+}
+
+#[cfg(feature = "libav")]
+impl From<ffmpeg_next::Error> for LibavError {
+    fn from(e: ffmpeg_next::Error) -> Self {
+        LibavError {
+            code: i32::from(e),
+            message: e.to_string(),
+        }
+    }
+}
+
 /// Why a probe failed. Sources (I/O, libav) are kept as they are, never flattened to strings.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -391,24 +428,32 @@ pub enum ProbeError {
         path: PathBuf,
     },
     /// libav could not open the file or recognise its container.
-    #[cfg(feature = "libav")]
     #[error("libav cannot open {path}: {source}")]
     Open {
         /// The probed path.
         path: PathBuf,
         /// libav's error.
         #[source]
-        source: ffmpeg_next::Error,
+        source: LibavError,
     },
     /// libav opened the container but could not read its stream information.
-    #[cfg(feature = "libav")]
     #[error("libav cannot read the streams of {path}: {source}")]
     StreamInfo {
         /// The probed path.
         path: PathBuf,
         /// libav's error.
         #[source]
-        source: ffmpeg_next::Error,
+        source: LibavError,
+    },
+    /// The libav backend is a plugin that could not be loaded or failed (feature
+    /// `libav-plugin`, see the [`plugin`] module).
+    #[error("cannot probe {path}: {source}")]
+    Backend {
+        /// The probed path.
+        path: PathBuf,
+        /// Why the plugin is unusable.
+        #[source]
+        source: std::sync::Arc<PluginError>,
     },
     /// The probe ran past [`ProbeLimits::timeout`] and was interrupted.
     #[error("probing {path} took longer than {timeout:?}")]
@@ -453,9 +498,10 @@ impl ProbeError {
             | ProbeError::Empty { path }
             | ProbeError::Timeout { path, .. }
             | ProbeError::NoStreams { path }
-            | ProbeError::Incomplete { path, .. } => path,
-            #[cfg(feature = "libav")]
-            ProbeError::Open { path, .. } | ProbeError::StreamInfo { path, .. } => path,
+            | ProbeError::Incomplete { path, .. }
+            | ProbeError::Open { path, .. }
+            | ProbeError::StreamInfo { path, .. }
+            | ProbeError::Backend { path, .. } => path,
         }
     }
 }
@@ -508,8 +554,10 @@ pub(crate) fn to_ticks(value: i64, time_base: Rational) -> Option<i64> {
 /// Silences libav's own log output (it prints to stderr on broken files, which the scanner
 /// already records per item). This is process-wide libav state, so it is for binaries to call
 /// at start-up, not for the library to decide.
-#[cfg(feature = "libav")]
+///
+/// Without the `libav` feature this does nothing: a libav loaded as a plugin is always quiet.
 pub fn quiet_libav_logs() {
+    #[cfg(feature = "libav")]
     ffmpeg_next::util::log::set_level(ffmpeg_next::util::log::Level::Fatal);
 }
 

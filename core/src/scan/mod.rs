@@ -15,6 +15,7 @@
 pub mod enrich;
 pub mod resolve;
 pub mod walk;
+pub mod watch;
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -86,7 +86,6 @@ impl SubtitleCache {
     }
 
     /// Stores `track` under `key`, replacing older versions of the stream.
-    #[cfg_attr(not(feature = "libav"), allow(dead_code))] // used by extraction
     pub(super) fn store(&self, key: &CacheKey, track: &SubtitleTrack) -> Result<(), SubtitleError> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let io = |path: &Path| {

@@ -95,7 +95,7 @@ pub(crate) fn extract(
         Err(Failure::Open(source) | Failure::StreamInfo(source)) => {
             return Err(SubtitleError::Libav {
                 path: path.to_owned(),
-                source,
+                source: source.into(),
             })
         }
     };
@@ -128,7 +128,7 @@ pub(crate) fn extract(
             }
             return Err(SubtitleError::Libav {
                 path: path.to_owned(),
-                source: ffmpeg::Error::from(ret),
+                source: ffmpeg::Error::from(ret).into(),
             });
         }
         if packet.stream() as c_int != target.index {

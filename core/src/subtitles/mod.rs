@@ -29,6 +29,7 @@ use crate::store::{ItemRecord, StreamRecord};
 const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// One ASS dialogue event's fields, kept so ASS output reproduces an ASS source exactly.
+#[cfg_attr(feature = "libav-plugin", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AssEvent {
     /// `Layer` (`Marked` in SSA v4 scripts).
@@ -50,6 +51,7 @@ pub struct AssEvent {
 }
 
 /// One cue: when it shows and what it says.
+#[cfg_attr(feature = "libav-plugin", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cue {
     /// Start, in 100 ns ticks.
@@ -64,6 +66,7 @@ pub struct Cue {
 }
 
 /// A subtitle stream's cues in time order, with the ASS script header when the source was ASS.
+#[cfg_attr(feature = "libav-plugin", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SubtitleTrack {
     /// The cues, ordered by start.
@@ -211,9 +214,10 @@ pub fn is_bitmap_codec(codec: &str) -> bool {
 }
 
 /// Whether an embedded stream of this codec can be read out as text here: SubRip, ASS/SSA,
-/// WebVTT, mov_text (`tx3g`) and plain text, and only with the `libav` feature.
+/// WebVTT, mov_text (`tx3g`) and plain text, and only with the `libav` or `libav-plugin`
+/// feature.
 pub fn can_extract(codec: &str) -> bool {
-    cfg!(feature = "libav")
+    cfg!(any(feature = "libav", feature = "libav-plugin"))
         && matches!(
             codec.to_ascii_lowercase().as_str(),
             "subrip" | "srt" | "ass" | "ssa" | "webvtt" | "vtt" | "mov_text" | "tx3g" | "text"
@@ -271,14 +275,22 @@ pub enum SubtitleError {
         timeout: Duration,
     },
     /// libav failed to read the media file.
-    #[cfg(feature = "libav")]
     #[error("libav cannot read {path}: {source}")]
     Libav {
         /// The media file.
         path: PathBuf,
         /// libav's error.
         #[source]
-        source: ffmpeg_next::Error,
+        source: crate::probe::LibavError,
+    },
+    /// The libav backend is a plugin that could not be loaded or failed.
+    #[error("cannot read subtitles of {path}: {source}")]
+    Backend {
+        /// The media file.
+        path: PathBuf,
+        /// Why the plugin is unusable.
+        #[source]
+        source: Arc<crate::probe::PluginError>,
     },
     /// A file operation failed.
     #[error("I/O error on {path}: {source}")]
@@ -314,6 +326,20 @@ pub struct Subtitles {
     extract_timeout: Duration,
     /// One lock per stream being extracted, so concurrent requests extract it once.
     in_flight: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// Where embedded streams are read when libav is a plugin rather than linked.
+    #[cfg(feature = "libav-plugin")]
+    plugin: Option<Arc<crate::probe::LibavPlugin>>,
+}
+
+/// Reads embedded text subtitle stream number `ordinal` (attachments not counted) of `path`
+/// through the linked libav (what the libav plugin serves).
+#[cfg(all(feature = "libav", feature = "libav-plugin"))]
+pub(crate) fn extract_embedded(
+    path: &Path,
+    ordinal: usize,
+    timeout: Duration,
+) -> Result<SubtitleTrack, SubtitleError> {
+    extract::extract(path, ordinal, timeout)
 }
 
 impl Subtitles {
@@ -324,7 +350,17 @@ impl Subtitles {
             cache: cache::SubtitleCache::new(cache_dir.into()),
             extract_timeout: Duration::from_secs(600),
             in_flight: Mutex::new(HashMap::new()),
+            #[cfg(feature = "libav-plugin")]
+            plugin: None,
         }
+    }
+
+    /// The same, reading embedded streams through the libav plugin when libav is not linked
+    /// in (feature `libav-plugin` without `libav`).
+    #[cfg(feature = "libav-plugin")]
+    pub fn with_libav_plugin(mut self, plugin: Arc<crate::probe::LibavPlugin>) -> Self {
+        self.plugin = Some(plugin);
+        self
     }
 
     /// The same, with another limit on reading one media file.
@@ -395,7 +431,6 @@ impl Subtitles {
         result
     }
 
-    #[cfg(feature = "libav")]
     fn extract_and_store(
         &self,
         media: &Path,
@@ -405,18 +440,30 @@ impl Subtitles {
         let ordinal = usize::try_from(stream.index).map_err(|_| SubtitleError::NoSuchStream {
             index: stream.index,
         })?;
-        let track = extract::extract(media, ordinal, self.extract_timeout)?;
+        let track = self.extract(media, ordinal, stream)?;
         self.cache.store(key, &track)?;
         Ok(track)
     }
 
-    #[cfg(not(feature = "libav"))]
-    fn extract_and_store(
+    /// Reads an embedded stream with the libav at hand: linked, else the plugin.
+    #[allow(unused_variables)] // which arguments are used depends on the features
+    fn extract(
         &self,
-        _media: &Path,
+        media: &Path,
+        ordinal: usize,
         stream: &StreamRecord,
-        _key: &cache::CacheKey,
     ) -> Result<SubtitleTrack, SubtitleError> {
+        #[cfg(feature = "libav")]
+        return extract::extract(media, ordinal, self.extract_timeout);
+        #[cfg(all(not(feature = "libav"), feature = "libav-plugin"))]
+        return match &self.plugin {
+            Some(plugin) => plugin.subtitles(media, ordinal, self.extract_timeout),
+            None => Err(SubtitleError::Backend {
+                path: media.to_owned(),
+                source: Arc::new(crate::probe::PluginError::NotConfigured),
+            }),
+        };
+        #[cfg(not(any(feature = "libav", feature = "libav-plugin")))]
         Err(SubtitleError::UnsupportedCodec {
             codec: stream.codec.clone().unwrap_or_default(),
         })
