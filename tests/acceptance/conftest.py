@@ -101,17 +101,16 @@ def media():
     shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def server(media):
-    binary = os.environ.get("JELLYFIN_SERVER_BIN", os.path.join(ROOT, "target", "debug", "jellyfin-server"))
-    data_dir = tempfile.mkdtemp(prefix="jellyfin-acceptance-")
+BINARY = os.environ.get("JELLYFIN_SERVER_BIN", os.path.join(ROOT, "target", "debug", "jellyfin-server"))
+
+
+def start_server(data_dir, extra=()):
+    """Starts the binary on a free loopback port with the test administrator; returns the process
+    and its URL once it answers `/System/Ping`."""
     port = _free_port()
     proc = subprocess.Popen(
-        [binary, "--data-dir", data_dir, "--bind", "127.0.0.1", "--port", str(port), "--server-name", "acceptance",
-         "--admin-user", ADMIN, "--admin-password", PASSWORD,
-         "--library", "Movies:movies:" + os.path.join(media["root"], "Movies"),
-         "--library", "Shows:tvshows:" + os.path.join(media["root"], "Shows"),
-         "--library", "Music:music:" + os.path.join(media["root"], "Music")],
+        [BINARY, "--data-dir", data_dir, "--bind", "127.0.0.1", "--port", str(port),
+         "--admin-user", ADMIN, "--admin-password", PASSWORD, *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -120,12 +119,23 @@ def server(media):
     while True:
         try:
             urllib.request.urlopen(url + "/System/Ping", timeout=2).read()
-            break
+            return proc, url
         except OSError:
             if proc.poll() is not None or time.time() > deadline:
                 proc.kill()
                 raise RuntimeError("jellyfin-server did not start")
             time.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def server(media):
+    data_dir = tempfile.mkdtemp(prefix="jellyfin-acceptance-")
+    proc, url = start_server(data_dir, [
+        "--server-name", "acceptance",
+        "--library", "Movies:movies:" + os.path.join(media["root"], "Movies"),
+        "--library", "Shows:tvshows:" + os.path.join(media["root"], "Shows"),
+        "--library", "Music:music:" + os.path.join(media["root"], "Music")])
+    deadline = time.time() + 30
     with open(os.path.join(data_dir, "server_id")) as f:
         server_id = f.read().strip()
     # Wait for the start-up scan: every movie of the tree is listed.

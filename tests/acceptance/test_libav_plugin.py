@@ -5,38 +5,17 @@ Runs its own servers (not the shared fixture, which scans at start): one with th
 the binary, one pointed at a plugin that does not exist."""
 import os
 import shutil
-import subprocess
 import tempfile
 import time
-import urllib.request
 
 import requests
 from jellyfin_apiclient_python import JellyfinClient
 
-from conftest import ADMIN, PASSWORD, ROOT, _free_port
-
-BINARY = os.environ.get("JELLYFIN_SERVER_BIN", os.path.join(ROOT, "target", "debug", "jellyfin-server"))
-
+from conftest import ADMIN, PASSWORD, start_server
 
 def start(extra=()):
     data_dir = tempfile.mkdtemp(prefix="jellyfin-plugin-")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [BINARY, "--data-dir", data_dir, "--bind", "127.0.0.1", "--port", str(port),
-         "--admin-user", ADMIN, "--admin-password", PASSWORD, *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = "http://127.0.0.1:%d" % port
-    deadline = time.time() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/System/Ping", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                raise RuntimeError("jellyfin-server did not start")
-            time.sleep(0.05)
+    proc, url = start_server(data_dir, extra)
     client = JellyfinClient()
     client.config.app("acceptance", "0.1.0", "plugin-device", "plugin-device-id")
     client.config.data["auth.ssl"] = False

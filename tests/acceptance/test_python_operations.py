@@ -6,16 +6,13 @@ import io
 import json
 import os
 import shutil
-import socket
-import subprocess
 import tempfile
 import time
-import urllib.request
 
 import requests
 import websocket
 
-from conftest import ADMIN, PASSWORD, ROOT
+from conftest import ADMIN, PASSWORD, start_server
 from test_python_login import logged_in
 
 
@@ -148,29 +145,10 @@ def test_directory_browser_lists_the_media_folders(server, media):
     assert parent == media["root"]
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_shutdown_stops_the_server_cleanly():
-    binary = os.environ.get("JELLYFIN_SERVER_BIN", os.path.join(ROOT, "target", "debug", "jellyfin-server"))
     data_dir = tempfile.mkdtemp(prefix="jellyfin-shutdown-")
-    port = _free_port()
-    proc = subprocess.Popen([binary, "--data-dir", data_dir, "--bind", "127.0.0.1", "--port", str(port),
-                             "--admin-user", ADMIN, "--admin-password", PASSWORD],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, url = start_server(data_dir)
     try:
-        url = "http://127.0.0.1:%d" % port
-        deadline = time.time() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "/System/Ping", timeout=2).read()
-                break
-            except OSError:
-                assert proc.poll() is None and time.time() < deadline, "server did not start"
-                time.sleep(0.05)
         client, _ = logged_in({"url": url, "admin": ADMIN, "password": PASSWORD})
         client.jellyfin._post("System/Shutdown")
         assert proc.wait(timeout=30) == 0
