@@ -70,6 +70,7 @@ impl Error {
             Error::Transcode(e) => match e {
                 TranscodeError::NoSuchSegment(_) => StatusCode::NOT_FOUND,
                 TranscodeError::TooManyJobs { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                TranscodeError::UnsupportedContainer(_) => StatusCode::BAD_REQUEST,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             Error::Core(_) | Error::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,

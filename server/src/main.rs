@@ -272,6 +272,8 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async move {
         let bind = config.bind;
         let server = Arc::new(Server::open(config).context("opening the data directory")?);
+        let detecting = server.clone();
+        std::thread::spawn(move || jellyfin_server::routes::hls::detect_encoders(&detecting));
         if let Some(name) = &admin_user {
             if server
                 .library()

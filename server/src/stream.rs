@@ -10,6 +10,9 @@
 //!   a `Cache-Control` chosen by the caller ([`TAGGED_IMAGE_CACHE_CONTROL`] when the request
 //!   carried `?tag=`, as Jellyfin does).
 //! - [`bitrate_test`] answers `GET /Playback/BitrateTest?Size=`.
+//! - [`serve_reader`] streams what a blocking reader produces (a progressive transcode's
+//!   pipe), chunked, read on a thread of its own; when the client goes away the body's drop
+//!   hook runs (it stops the encoder) and the reader is dropped.
 //! - [`content_type_for`] maps a file extension to the `Content-Type` Jellyfin sends.
 //!
 //! Rules worth knowing:
@@ -634,6 +637,95 @@ impl Body for RandomBody {
 
     fn size_hint(&self) -> SizeHint {
         SizeHint::with_exact(self.remaining)
+    }
+}
+
+/// The pieces a [`serve_reader`] body is read in.
+const READER_CHUNK: usize = 64 * 1024;
+
+/// A `200` response with `content_type` whose body is what `reader` produces until its end,
+/// sent as it comes (no length, so chunked). The reader runs on a thread of its own, at most a
+/// few chunks ahead of the client; `on_drop` runs when the body is dropped (the response ended
+/// or the client went away), after which the thread stops reading and drops the reader.
+pub fn serve_reader<R>(
+    reader: R,
+    content_type: &str,
+    on_drop: impl FnOnce() + Send + Sync + 'static,
+) -> Response<StreamBody>
+where
+    R: std::io::Read + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(4);
+    let spawned = std::thread::Builder::new()
+        .name("stream-reader".into())
+        .spawn(move || {
+            let mut reader = reader;
+            let mut buf = vec![0u8; READER_CHUNK];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        if tx
+                            .blocking_send(Ok(Bytes::copy_from_slice(&buf[..n])))
+                            .is_err()
+                        {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        break;
+                    }
+                }
+            }
+            drop(reader);
+        });
+    let body = ReaderBody {
+        rx,
+        on_drop: Some(Box::new(on_drop)),
+    };
+    let mut response = Response::new(body.boxed());
+    if spawned.is_err() {
+        *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        *response.body_mut() = empty_body();
+        return response;
+    }
+    if let Some(v) = value(content_type) {
+        response.headers_mut().insert(CONTENT_TYPE, v);
+    }
+    response
+}
+
+/// The body of [`serve_reader`]: the chunks its thread sends.
+struct ReaderBody {
+    rx: tokio::sync::mpsc::Receiver<io::Result<Bytes>>,
+    on_drop: Option<Box<dyn FnOnce() + Send + Sync>>,
+}
+
+impl Body for ReaderBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        match self.get_mut().rx.poll_recv(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Ready(Some(Ok(chunk))) => Poll::Ready(Some(Ok(Frame::data(chunk)))),
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
+        }
+    }
+}
+
+impl Drop for ReaderBody {
+    fn drop(&mut self) {
+        self.rx.close();
+        if let Some(hook) = self.on_drop.take() {
+            hook();
+        }
     }
 }
 

@@ -1345,6 +1345,10 @@ fn hls_routes_refuse_malformed_requests() {
         format!("/Videos/{missing}/hls1/main/0.ts"),
         "/Videos/not-an-id/hls1/main/0.ts".to_owned(),
         format!("/Audio/{missing}/master.m3u8"),
+        format!("/Videos/{missing}/{missing}/Subtitles/2/subtitles.m3u8?SegmentLength=30"),
+        format!("/Videos/{missing}/stream.mkv?VideoCodec=h264&AudioCodec=aac"),
+        format!("/Audio/{missing}/stream.mp3?AudioCodec=mp3"),
+        format!("/Audio/{missing}/universal?Container=mp3"),
     ] {
         let (status, _, body) = call(running.addr, "GET", &path, &token, None);
         assert_eq!(status, 404, "{path}: {body}");
@@ -1365,4 +1369,85 @@ fn hls_routes_refuse_malformed_requests() {
         None,
     );
     assert_eq!(status, 204, "{body}");
+}
+
+/// `GET /System/Info/Transcoding` (administrators only): the transcoder's detected hardware.
+/// This machine has no GPU, so every method that is not usable says why, and the configured
+/// method's state is reported.
+#[test]
+fn transcoding_capabilities_for_administrators() {
+    use jellyfin_core::auth::DeviceInfo;
+    let tmp = tempfile::tempdir().unwrap();
+    let token = admin_token(tmp.path());
+    let viewer = {
+        let server = Server::open(ServerConfig::new(tmp.path())).unwrap();
+        let auth = server.library().auth();
+        auth.create_user("viewer", "pw").unwrap();
+        auth.authenticate_by_name("viewer", "pw", &DeviceInfo::new("d", "dev", "caps", "1"))
+            .unwrap()
+            .token
+    };
+    let s = start(tmp.path());
+    let (status, _, _) = http(s.addr, "GET", "/System/Info/Transcoding");
+    assert_eq!(status, 401);
+    let (status, _, _) = call(s.addr, "GET", "/system/info/transcoding", &viewer, None);
+    assert_eq!(status, 403);
+    let (status, _, _) = call(
+        s.addr,
+        "POST",
+        "/System/Configuration/encoding",
+        &token,
+        Some(&serde_json::json!({"HardwareAccelerationType": "vaapi"})),
+    );
+    assert_eq!(status, 204);
+    let mut v = call_json(s.addr, "GET", "/System/Info/Transcoding", &token, None);
+    assert_eq!(v["HardwareAccelerationType"], "vaapi");
+    let methods = v["Methods"].as_array().unwrap();
+    let names: Vec<&str> = methods
+        .iter()
+        .map(|m| m["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "amf",
+            "qsv",
+            "nvenc",
+            "v4l2m2m",
+            "vaapi",
+            "videotoolbox",
+            "rkmpp"
+        ]
+    );
+    for m in methods {
+        if m["Usable"] == false {
+            assert!(m["Reason"].as_str().is_some_and(|r| !r.is_empty()), "{m}");
+        }
+    }
+    if v["Error"].is_null() && !std::path::Path::new("/dev/dri").exists() {
+        assert_eq!(v["HardwareAccelerationUsable"], false);
+        let reason = v["HardwareAccelerationReason"].as_str().unwrap();
+        assert!(reason.contains("no render node"), "{reason}");
+        assert_eq!(v["SoftwareToneMapping"], true);
+    }
+    mask(
+        &mut v,
+        &[
+            "FfmpegPath",
+            "FfmpegVersion",
+            "Hwaccels",
+            "RenderNodes",
+            "Usable",
+            "Device",
+            "Hwaccel",
+            "Decode",
+            "Encoders",
+            "Reason",
+            "HardwareAccelerationUsable",
+            "HardwareAccelerationReason",
+            "SoftwareToneMapping",
+            "SubtitleBurnIn",
+        ],
+    );
+    insta::assert_json_snapshot!("transcoding_capabilities", v);
 }

@@ -148,6 +148,14 @@ pub struct StreamFacts {
     pub is_text: bool,
     /// Whether the server can hand the subtitle out as a file.
     pub supports_external_stream: bool,
+    /// Pixel format (`yuv420p10le`), if known.
+    pub pixel_format: Option<String>,
+    /// Colour transfer (`smpte2084`, `arib-std-b67`, `bt709`), if known.
+    pub color_transfer: Option<String>,
+    /// Colour primaries (`bt2020`), if known.
+    pub color_primaries: Option<String>,
+    /// The file of an external stream (from the store).
+    pub path: Option<String>,
 }
 
 impl StreamFacts {
@@ -209,6 +217,10 @@ impl StreamFacts {
             is_external: s.is_external,
             is_text,
             supports_external_stream: is_subtitle && (s.is_external || is_text),
+            pixel_format: s.pixel_format.clone().filter(|p| !p.is_empty()),
+            color_transfer: s.color_transfer.clone().filter(|t| !t.is_empty()),
+            color_primaries: s.color_primaries.clone().filter(|p| !p.is_empty()),
+            path: s.path.clone().filter(|_| s.is_external),
         }
     }
 

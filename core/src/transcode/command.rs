@@ -1,10 +1,15 @@
 //! What an HLS stream outputs ([`HlsOutput`]) and the `ffmpeg` command line producing its
-//! segments ([`ffmpeg_args`]).
+//! segments ([`ffmpeg_args`]). An encoded video carries its [`VideoPipeline`] (hardware or
+//! software decode, filters, tone mapping, subtitle burn-in, encoder), chosen by
+//! [`hwaccel::plan`] from the [`EncoderSetup`].
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::playback::{SourceFacts, StreamFacts, StreamKind};
+use super::hwaccel::{
+    self, BurnIn, EncodeTarget, EncoderSetup, FilterGraph, PipelineInput, VideoCodec, VideoPipeline,
+};
+use crate::playback::{SourceFacts, StreamFacts, StreamKind, SubtitleMethod};
 
 /// The HLS segment container.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +70,11 @@ pub struct HlsRequest {
     pub allow_audio_stream_copy: bool,
     /// Codec-qualified limits (`hevc-videobitdepth` = `10`, `h264-profile` = `high,main`).
     pub stream_options: Vec<(String, String)>,
+    /// `SubtitleStreamIndex` (`-1` or `None`: no subtitle).
+    pub subtitle_stream_index: Option<i32>,
+    /// `SubtitleMethod` (`None`: absent, which is `Encode` when an index is given, as in
+    /// Jellyfin, where the enum's default is `Encode`).
+    pub subtitle_method: Option<SubtitleMethod>,
 }
 
 /// One chosen input stream and what becomes of it.
@@ -91,9 +101,17 @@ pub enum VideoOutput {
         frame_rate: Option<f64>,
         /// Source bit rate.
         bitrate: Option<i64>,
+        /// Source codec profile (`High`, `Main 10`), for `CODECS`.
+        profile: Option<String>,
+        /// Source codec level (`41`; HEVC: `153`), for `CODECS`.
+        level: Option<f64>,
+        /// Source bit depth, for `CODECS`.
+        bit_depth: Option<i32>,
     },
-    /// Encoded to H.264 with libx264.
-    H264 {
+    /// Encoded (H.264, or HEVC when allowed and preferred) through a [`VideoPipeline`].
+    Encode {
+        /// The codec.
+        codec: VideoCodec,
         /// Target bit rate.
         bitrate: Option<i64>,
         /// Output width (`None`: the source's, unknown).
@@ -102,8 +120,14 @@ pub enum VideoOutput {
         height: Option<i32>,
         /// Frame rate (the source's).
         frame_rate: Option<f64>,
-        /// Whether the source is larger than the output (`scale` filter).
-        scale: bool,
+        /// The profile the encoder is asked for (`high`, `main`, `baseline`), see
+        /// [`h264_target`] and [`hevc_target`].
+        profile: String,
+        /// The level asked for (`41` is 4.1; HEVC: `120` is 4.0), see [`h264_target`] and
+        /// [`hevc_target`].
+        level: i32,
+        /// How it is decoded, filtered and encoded (which hardware, and why not).
+        pipeline: Box<VideoPipeline>,
     },
 }
 
@@ -116,6 +140,8 @@ pub enum AudioOutput {
         codec: String,
         /// Source bit rate.
         bitrate: Option<i64>,
+        /// Source codec profile (`LC`, `HE-AAC`, `DTS-HD MA`), for `CODECS`.
+        profile: Option<String>,
     },
     /// Encoded to AAC-LC.
     Aac {
@@ -208,17 +234,130 @@ fn video_copyable(stream: &StreamFacts, request: &HlsRequest) -> Option<String> 
     Some(codec)
 }
 
+/// The H.264 profile and level libx264 is told, as Jellyfin picks them: the first profile of
+/// the request's `h264-profile` list that libx264 makes (`baseline` for the constrained
+/// baseline too, `high` for constrained high and for the 10-bit and unknown ones, since the
+/// output is 8-bit 4:2:0), `high` when none; the request's `h264-level` (`41` or `4.1`)
+/// capped at 5.1, 4.1 when none. The `CODECS` attribute of the master playlist says the same.
+pub fn h264_target(request: &HlsRequest) -> (String, i32) {
+    let profile = option(request, "h264", "profile")
+        .and_then(|list| crate::playback::container_list(list).into_iter().next())
+        .map(|p| p.replace([' ', '_'], ""));
+    let profile = match profile.as_deref() {
+        Some(p) if p.contains("baseline") => "baseline",
+        Some("main") | Some("extended") => "main",
+        _ => "high",
+    };
+    let level = option(request, "h264", "level")
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .map(|v| if v < 10.0 { (v * 10.0).round() } else { v.round() } as i32)
+        .map_or(41, |l| l.min(51));
+    (profile.to_owned(), level)
+}
+
+/// The HEVC profile and level asked for: `main` (only 8-bit HEVC is made, as in Jellyfin);
+/// the request's `hevc-level` (`150` is 5.0, `5` too) capped at 5.0, 4.0 when none.
+pub fn hevc_target(request: &HlsRequest) -> (String, i32) {
+    let level = option(request, "hevc", "level")
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .map(|v| if v < 10.0 { (v * 30.0).round() } else { v.round() } as i32)
+        .map_or(120, |l| l.min(150));
+    ("main".to_owned(), level)
+}
+
+/// The codec an encode goes to: the first of the request's `VideoCodec` list that the server
+/// encodes (H.264; HEVC when `AllowHevcEncoding` is on), H.264 otherwise.
+fn encode_codec(request: &HlsRequest, setup: &EncoderSetup) -> VideoCodec {
+    for codec in lower_list(&request.video_codecs) {
+        match codec.as_str() {
+            "h264" | "avc" => return VideoCodec::H264,
+            "hevc" | "h265" if setup.options.allow_hevc_encoding => return VideoCodec::Hevc,
+            _ => {}
+        }
+    }
+    VideoCodec::H264
+}
+
+/// The subtitle the request burns in: `SubtitleStreamIndex` naming a subtitle stream of the
+/// source, with `SubtitleMethod=Encode` or no method (Jellyfin's default). For an external
+/// picture file the first timestamp is read from the file's head
+/// ([`hwaccel::subtitle_file_start`]).
+pub fn burn_in(facts: &SourceFacts, request: &HlsRequest) -> Option<BurnIn> {
+    let index = request.subtitle_stream_index.filter(|i| *i >= 0)?;
+    if request
+        .subtitle_method
+        .is_some_and(|m| m != SubtitleMethod::Encode)
+    {
+        return None;
+    }
+    let stream = facts.stream(StreamKind::Subtitle, index)?;
+    let codec = stream.codec.clone().unwrap_or_default();
+    let external = if stream.is_external {
+        let path = PathBuf::from(stream.path.as_deref()?);
+        // VobSub pictures are read through their index.
+        let idx = path.with_extension("idx");
+        let is_sub = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("sub"));
+        Some(if !stream.is_text && is_sub && idx.is_file() {
+            idx
+        } else {
+            path
+        })
+    } else {
+        None
+    };
+    let external_start = external
+        .as_deref()
+        .filter(|_| !stream.is_text)
+        .and_then(hwaccel::subtitle_file_start);
+    let ordinal = facts
+        .streams
+        .iter()
+        .filter(|s| s.is(StreamKind::Subtitle) && !s.is_external && s.index < index)
+        .count();
+    Some(BurnIn {
+        index,
+        is_text: stream.is_text,
+        codec,
+        external,
+        external_start,
+        ordinal,
+    })
+}
+
 impl HlsOutput {
-    /// Chooses, for the source at `input` with `facts` and `duration_ticks`, the streams and
-    /// whether each is copied (its codec is acceptable and within the limits, and copying is
-    /// allowed) or encoded (video to H.264 scaled into `MaxWidth`x`MaxHeight`, audio to AAC
-    /// with at most the allowed channels).
+    /// [`Self::choose_with`] for software encoding under Jellyfin's default options.
     pub fn choose(
         input: PathBuf,
         duration_ticks: i64,
         facts: &SourceFacts,
         request: &HlsRequest,
     ) -> Self {
+        Self::choose_with(
+            input,
+            duration_ticks,
+            facts,
+            request,
+            &EncoderSetup::software(),
+        )
+    }
+
+    /// Chooses, for the source at `input` with `facts` and `duration_ticks`, the streams and
+    /// whether each is copied (its codec is acceptable and within the limits, copying is
+    /// allowed, and for video no subtitle is burned in) or encoded (video to H.264, or HEVC,
+    /// scaled into `MaxWidth`x`MaxHeight` through the pipeline `setup` allows, with the
+    /// requested subtitle burned in; audio to AAC with at most the allowed channels).
+    pub fn choose_with(
+        input: PathBuf,
+        duration_ticks: i64,
+        facts: &SourceFacts,
+        request: &HlsRequest,
+        setup: &EncoderSetup,
+    ) -> Self {
+        let burn = burn_in(facts, request);
         let segment_seconds = request
             .segment_length
             .filter(|l| *l > 0)
@@ -232,13 +371,17 @@ impl HlsOutput {
                 .find(|s| s.kind == Some(StreamKind::Video) && !s.is_external)
         };
         let video = video_stream.map(|s| {
-            let output = match video_copyable(s, request) {
+            let copy = burn.is_none().then(|| video_copyable(s, request)).flatten();
+            let output = match copy {
                 Some(codec) => VideoOutput::Copy {
                     codec,
                     width: s.width,
                     height: s.height,
                     frame_rate: s.real_frame_rate.or(s.average_frame_rate),
                     bitrate: s.bit_rate,
+                    profile: s.profile.clone(),
+                    level: s.level,
+                    bit_depth: s.bit_depth,
                 },
                 None => {
                     let (width, height, scale) = match (s.width, s.height) {
@@ -252,12 +395,41 @@ impl HlsOutput {
                         (Some(r), Some(src)) => Some(r.min(src.max(1_000_000))),
                         (r, src) => r.or(src),
                     };
-                    VideoOutput::H264 {
-                        bitrate,
+                    let codec = encode_codec(request, setup);
+                    let (profile, level) = match codec {
+                        VideoCodec::H264 => h264_target(request),
+                        VideoCodec::Hevc => hevc_target(request),
+                    };
+                    let frame_rate = s.real_frame_rate.or(s.average_frame_rate);
+                    let target = EncodeTarget {
+                        codec,
                         width,
                         height,
-                        frame_rate: s.real_frame_rate.or(s.average_frame_rate),
                         scale,
+                        bitrate,
+                        frame_rate,
+                        segment_seconds,
+                        profile: Some(profile.clone()),
+                        level: Some(level.to_string()),
+                    };
+                    let pipeline = hwaccel::plan(
+                        setup,
+                        PipelineInput {
+                            input: &input,
+                            video: s,
+                            target: &target,
+                            burn_in: burn.as_ref(),
+                        },
+                    );
+                    VideoOutput::Encode {
+                        codec,
+                        bitrate,
+                        width: pipeline.width.or(width),
+                        height: pipeline.height.or(height),
+                        frame_rate,
+                        profile,
+                        level,
+                        pipeline: Box::new(pipeline),
                     }
                 }
             };
@@ -302,6 +474,7 @@ impl HlsOutput {
                 AudioOutput::Copy {
                     codec,
                     bitrate: s.bit_rate,
+                    profile: s.profile.clone(),
                 }
             } else {
                 let channels = match (s.channels, request.max_audio_channels) {
@@ -344,7 +517,7 @@ impl HlsOutput {
     pub fn bandwidth(&self) -> i64 {
         let video = match self.video.as_ref().map(|v| &v.output) {
             Some(VideoOutput::Copy { bitrate, .. }) => bitrate.unwrap_or(0),
-            Some(VideoOutput::H264 { bitrate, .. }) => bitrate.unwrap_or(0),
+            Some(VideoOutput::Encode { bitrate, .. }) => bitrate.unwrap_or(0),
             None => 0,
         };
         let audio = match self.audio.as_ref().map(|a| &a.output) {
@@ -381,64 +554,16 @@ pub fn ffmpeg_args(output: &HlsOutput, dir: &Path, start_segment: u32) -> Vec<Os
         "-progress",
         "pipe:1",
     ]);
-    if start_segment > 0 {
-        push(&["-ss", &seconds(start)]);
+    args.extend(video_input_args(output));
+    let seek = (start_segment > 0).then(|| seconds(start));
+    if let Some(ss) = &seek {
+        args.extend(["-ss".into(), ss.into()]);
     }
     args.push("-i".into());
     args.push(output.input.clone().into_os_string());
+    args.extend(extra_input_args(output));
+    args.extend(stream_args(output));
     let mut push = |items: &[&str]| args.extend(items.iter().map(OsString::from));
-    if let Some(v) = &output.video {
-        push(&["-map", &format!("0:{}", v.index)]);
-    }
-    if let Some(a) = &output.audio {
-        push(&["-map", &format!("0:{}", a.index)]);
-    }
-    match output.video.as_ref().map(|v| &v.output) {
-        Some(VideoOutput::Copy { .. }) => push(&["-c:v", "copy"]),
-        Some(VideoOutput::H264 {
-            bitrate,
-            width,
-            height,
-            scale,
-            ..
-        }) => {
-            push(&["-c:v", "libx264", "-preset", "veryfast"]);
-            let filter = match (width, height) {
-                (Some(w), Some(h)) if *scale => format!("scale={w}:{h},format=yuv420p"),
-                _ => "format=yuv420p".to_owned(),
-            };
-            push(&["-vf", &filter]);
-            if let Some(b) = bitrate {
-                push(&[
-                    "-b:v",
-                    &b.to_string(),
-                    "-maxrate",
-                    &b.to_string(),
-                    "-bufsize",
-                    &(b * 2).to_string(),
-                ]);
-            }
-            push(&[
-                "-force_key_frames",
-                // `t` counts from the output's start (the seek point), not the source's.
-                &format!("expr:gte(t,n_forced*{seg})"),
-                "-sc_threshold",
-                "0",
-            ]);
-        }
-        None => push(&["-vn"]),
-    }
-    match output.audio.as_ref().map(|a| &a.output) {
-        Some(AudioOutput::Copy { .. }) => push(&["-c:a", "copy"]),
-        Some(AudioOutput::Aac { bitrate, channels }) => {
-            push(&["-c:a", "aac"]);
-            if let Some(c) = channels {
-                push(&["-ac", &c.to_string()]);
-            }
-            push(&["-b:a", &bitrate.to_string()]);
-        }
-        None => push(&["-an"]),
-    }
     push(&[
         "-sn",
         "-dn",
@@ -487,4 +612,129 @@ pub fn ffmpeg_args(output: &HlsOutput, dir: &Path, start_segment: u32) -> Vec<Os
     );
     args.push(dir.join("stream.m3u8").into_os_string());
     args
+}
+
+/// The `-map` and codec arguments of `output`'s streams (video copied or encoded with libx264
+/// at its profile and level, key frames every segment; audio copied or encoded to AAC), shared
+/// by the HLS command and the progressive one.
+pub(crate) fn stream_args(output: &HlsOutput) -> Vec<OsString> {
+    let mut args = map_args(output);
+    args.extend(video_codec_args(output));
+    args.extend(audio_codec_args(output));
+    args
+}
+
+/// The encoded video's pipeline, if any.
+fn pipeline(output: &HlsOutput) -> Option<&VideoPipeline> {
+    match output.video.as_ref().map(|v| &v.output) {
+        Some(VideoOutput::Encode { pipeline, .. }) => Some(pipeline),
+        _ => None,
+    }
+}
+
+/// The arguments before the input (`-ss` and `-i`): the video pipeline's devices and hardware
+/// decoding (none for software).
+pub(crate) fn video_input_args(output: &HlsOutput) -> Vec<OsString> {
+    pipeline(output)
+        .map(|p| p.input_args.iter().map(OsString::from).collect())
+        .unwrap_or_default()
+}
+
+/// The inputs after the media file (an external picture subtitle to burn in; not seeked).
+pub(crate) fn extra_input_args(output: &HlsOutput) -> Vec<OsString> {
+    let mut args: Vec<OsString> = Vec::new();
+    for input in pipeline(output).map_or(&[][..], |p| &p.extra_inputs[..]) {
+        args.extend(input.options.iter().map(OsString::from));
+        args.push("-i".into());
+        args.push(input.path.clone().into_os_string());
+    }
+    args
+}
+
+/// The `-map`s of `output`'s streams: the video stream, or the output of the filter graph
+/// that overlays a subtitle on it (`-filter_complex`), then the audio stream.
+pub(crate) fn map_args(output: &HlsOutput) -> Vec<OsString> {
+    let mut args: Vec<OsString> = Vec::new();
+    let mut push = |items: &[&str]| args.extend(items.iter().map(OsString::from));
+    if let Some(v) = &output.video {
+        match pipeline(output).map(|p| &p.filter) {
+            Some(FilterGraph::Complex(graph)) => push(&[
+                "-filter_complex",
+                graph,
+                "-map",
+                hwaccel::pipeline::OUTPUT_LABEL,
+            ]),
+            _ => push(&["-map", &format!("0:{}", v.index)]),
+        }
+    }
+    if let Some(a) = &output.audio {
+        push(&["-map", &format!("0:{}", a.index)]);
+    }
+    args
+}
+
+/// The video codec arguments of `output` (`-vn` without video): copy, or the pipeline's
+/// encoder, its `-vf` chain (a graph with a subtitle input is in [`map_args`]) and the encoder's
+/// arguments.
+pub(crate) fn video_codec_args(output: &HlsOutput) -> Vec<OsString> {
+    let mut args: Vec<OsString> = Vec::new();
+    let mut push = |items: &[&str]| args.extend(items.iter().map(OsString::from));
+    match output.video.as_ref().map(|v| &v.output) {
+        Some(VideoOutput::Copy { .. }) => push(&["-c:v", "copy"]),
+        Some(VideoOutput::Encode {
+            codec, pipeline, ..
+        }) => {
+            push(&["-c:v", &pipeline.encoder]);
+            args.extend(pipeline.encoder_args.iter().map(OsString::from));
+            if let FilterGraph::Simple(chain) = &pipeline.filter {
+                args.extend(["-vf".into(), chain.into()]);
+            }
+            args.extend(pipeline.rate_args.iter().map(OsString::from));
+            if *codec == VideoCodec::Hevc && output.format == SegmentFormat::Fmp4 {
+                // Apple players want HEVC tagged `hvc1` in MP4.
+                args.extend(["-tag:v".into(), "hvc1".into()]);
+            }
+        }
+        None => push(&["-vn"]),
+    }
+    args
+}
+
+/// The audio codec arguments of `output` (`-an` without audio).
+pub(crate) fn audio_codec_args(output: &HlsOutput) -> Vec<OsString> {
+    let mut args: Vec<OsString> = Vec::new();
+    let mut push = |items: &[&str]| args.extend(items.iter().map(OsString::from));
+    match output.audio.as_ref().map(|a| &a.output) {
+        Some(AudioOutput::Copy { .. }) => push(&["-c:a", "copy"]),
+        Some(AudioOutput::Aac { bitrate, channels }) => {
+            push(&["-c:a", "aac"]);
+            if let Some(c) = channels {
+                push(&["-ac", &c.to_string()]);
+            }
+            push(&["-b:a", &bitrate.to_string()]);
+        }
+        None => push(&["-an"]),
+    }
+    args
+}
+
+/// Logs the start of a job: what it outputs and, for an encoded video, the pipeline chosen
+/// and every fallback reason.
+pub(crate) fn log_job_start(output: &HlsOutput, start_segment: u32, pid: u32) {
+    let video = match output.video.as_ref().map(|v| &v.output) {
+        Some(VideoOutput::Copy { codec, .. }) => format!("copy {codec}"),
+        Some(VideoOutput::Encode { pipeline, .. }) => pipeline.describe(),
+        None => "none".to_owned(),
+    };
+    let audio = match output.audio.as_ref().map(|a| &a.output) {
+        Some(AudioOutput::Copy { codec, .. }) => format!("copy {codec}"),
+        Some(AudioOutput::Aac { .. }) => "aac".to_owned(),
+        None => "none".to_owned(),
+    };
+    tracing::info!(
+        pid,
+        start_segment,
+        input = %output.input.display(),
+        "transcode started: video {video}; audio {audio}"
+    );
 }

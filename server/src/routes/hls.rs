@@ -1,16 +1,22 @@
 //! HLS on demand (SURFACE.md §4.1): `GET /Videos/{id}/master.m3u8`, `main.m3u8`,
-//! `hls1/{playlistId}/{segment}.{ts|mp4}` (and the `/Audio/` twins), and
+//! `hls1/{playlistId}/{segment}.{ts|mp4}` (and the `/Audio/` twins), a text subtitle stream's
+//! `GET /Videos/{id}/{mediaSourceId}/Subtitles/{index}/subtitles.m3u8`, and
 //! `DELETE /Videos/ActiveEncodings`. The handlers read the `TranscodingUrl` parameters into the
-//! core's [`HlsRequest`] and hand the rest to the library's `Transcoder`.
+//! core's [`HlsRequest`] and hand the rest to the library's `Transcoder`; the master playlist
+//! lists the source's text subtitle streams when the request delivers subtitles as `Hls` (or
+//! asks for `EnableSubtitlesInManifest`). Throttling follows the `encoding` configuration's
+//! `EnableThrottling` and `ThrottleDelaySeconds`, read at each segment request.
 //!
 //! Errors: a segment outside the media is 404; past the concurrent job limit the server answers
 //! 503 (the server is busy, not the client misbehaving); a failed or stalled `ffmpeg` is 500.
 
 use hyper::{Response, StatusCode};
 use jellyfin_core::playback::SourceFacts;
+use jellyfin_core::playback::SubtitleMethod;
 use jellyfin_core::store::{ItemId, ItemRecord};
 use jellyfin_core::transcode::{
-    master_playlist, media_playlist, HlsOutput, HlsRequest, JobKey, SegmentFormat,
+    master_playlist, media_playlist, subtitle_group, subtitle_playlist, EncoderSetup, HlsOutput,
+    HlsRequest, HlsSubtitles, JobKey, SegmentFormat, SubtitleRendition,
 };
 use serde_json::Value;
 
@@ -24,8 +30,8 @@ const PLAYLIST_TYPE: &str = "application/vnd.apple.mpegurl";
 /// Query keys not echoed from a playlist request into the URLs it lists (added per segment).
 const PER_SEGMENT_KEYS: [&str; 2] = ["runtimeticks", "actualsegmentlengthticks"];
 
-/// The `TranscodingUrl` parameters shaping the output.
-fn hls_request(ctx: &Ctx) -> HlsRequest {
+/// The `TranscodingUrl` parameters shaping the output (also those of a progressive stream).
+pub(crate) fn hls_request(ctx: &Ctx) -> HlsRequest {
     let q = &ctx.query;
     let list = |k: &str| {
         q.get(k)
@@ -66,7 +72,28 @@ fn hls_request(ctx: &Ctx) -> HlsRequest {
         allow_video_stream_copy: q.bool("AllowVideoStreamCopy").unwrap_or(true),
         allow_audio_stream_copy: q.bool("AllowAudioStreamCopy").unwrap_or(true),
         stream_options,
+        subtitle_stream_index: q.int("SubtitleStreamIndex").map(|i| i as i32),
+        subtitle_method: q.get("SubtitleMethod").and_then(SubtitleMethod::parse),
     }
+}
+
+/// The encoder setup under the `encoding` configuration section (its options; the detected
+/// capabilities when they need them, detected once by the core on first use).
+pub(crate) fn encoder_setup(server: &Server) -> EncoderSetup {
+    let library = server.library();
+    let section = library
+        .settings()
+        .section("encoding")
+        .ok()
+        .flatten()
+        .unwrap_or(Value::Null);
+    library.transcoder().encoder_setup(&section)
+}
+
+/// Detects the transcoding hardware now when the `encoding` configuration needs it, so that the
+/// first playback does not wait for the detection (it blocks: call it off the async runtime).
+pub fn detect_encoders(server: &Server) {
+    let _ = encoder_setup(server);
 }
 
 /// The source record: the item, or its alternate version `MediaSourceId`.
@@ -98,7 +125,8 @@ fn output(server: &Server, ctx: &Ctx, id: &str) -> Result<(ItemRecord, HlsOutput
     if duration <= 0 {
         return Err(Error::NotFound);
     }
-    let out = HlsOutput::choose(path.into(), duration, &facts, &hls_request(ctx));
+    let setup = encoder_setup(server);
+    let out = HlsOutput::choose_with(path.into(), duration, &facts, &hls_request(ctx), &setup);
     Ok((record, out))
 }
 
@@ -139,10 +167,103 @@ fn playlist(ctx: &Ctx, text: String) -> Response<Body> {
 }
 
 /// `GET`/`HEAD /Videos/{id}/master.m3u8` (and `/Audio/`): one variant pointing at
-/// `main.m3u8` with the same query.
+/// `main.m3u8` with the same query, with the text subtitle streams as a `SUBTITLES` group
+/// when the request delivers subtitles in the manifest.
 pub fn master(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Body>, Error> {
-    let (_, out) = output(server, ctx, id)?;
-    Ok(playlist(ctx, master_playlist(&out, &echoed_query(ctx))))
+    let (record, out) = output(server, ctx, id)?;
+    let subtitles = if out.video.is_some() {
+        manifest_subtitles(server, ctx, &record)?
+    } else {
+        None
+    };
+    Ok(playlist(
+        ctx,
+        master_playlist(&out, subtitles.as_ref(), &echoed_query(ctx)),
+    ))
+}
+
+/// The text subtitle streams the master playlist lists, if the request puts them there.
+fn manifest_subtitles(
+    server: &Server,
+    ctx: &Ctx,
+    record: &ItemRecord,
+) -> Result<Option<HlsSubtitles>, Error> {
+    let streams: Vec<_> = crate::dto::media::media_streams(record)
+        .into_iter()
+        .filter(|s| {
+            s.is_text_subtitle_stream
+                && matches!(s.stream_type, crate::dto::media::MediaStreamType::Subtitle)
+        })
+        .collect();
+    let q = &ctx.query;
+    let method = q.get("SubtitleMethod").and_then(SubtitleMethod::parse);
+    let index = q.int("SubtitleStreamIndex").map(|i| i as i32);
+    let in_manifest = q.bool("EnableSubtitlesInManifest").unwrap_or(false);
+    let Some(selected) = subtitle_group(streams.len(), method, index, in_manifest) else {
+        return Ok(None);
+    };
+    let token = caller(server, ctx, None)?.auth.token;
+    let media_source_id = q
+        .get("MediaSourceId")
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .or_else(|| record.id.map(|i| i.to_n()))
+        .unwrap_or_default();
+    Ok(Some(HlsSubtitles {
+        media_source_id: encode(&media_source_id),
+        api_key: Some(encode(&token)).filter(|t| !t.is_empty()),
+        streams: streams
+            .iter()
+            .map(|s| SubtitleRendition {
+                index: s.index,
+                name: s.display_title.clone().unwrap_or_default(),
+                language: s.language.clone().filter(|l| !l.is_empty()),
+                forced: s.is_forced,
+            })
+            .collect(),
+        selected,
+    }))
+}
+
+/// `GET /Videos/{id}/{mediaSourceId}/Subtitles/{index}/subtitles.m3u8?SegmentLength=`: the
+/// text subtitle stream as an HLS playlist of WebVTT windows (`stream.vtt?...`, served by the
+/// subtitle stream route). A missing or non-positive `SegmentLength`, or a source without a
+/// runtime, is a 400 (Jellyfin's `ArgumentException`).
+pub fn subtitle_m3u8(
+    server: &Server,
+    ctx: &Ctx,
+    id: &str,
+    media_source_id: &str,
+    index: &str,
+) -> Result<Response<Body>, Error> {
+    let c = caller(server, ctx, None)?;
+    let item = visible_item(server, &c.user, item_id(id)?)?;
+    let index: i32 = index.parse().map_err(|_| Error::NotFound)?;
+    let segment_length = ctx
+        .query
+        .int("SegmentLength")
+        .filter(|l| *l > 0)
+        .ok_or_else(|| Error::BadRequest("segmentLength must be greater than 0".into()))?;
+    let source = server
+        .library()
+        .media_source(&item, ItemId::parse(media_source_id))
+        .map_err(Error::Core)?
+        .ok_or(Error::NotFound)?;
+    if !source
+        .streams
+        .iter()
+        .any(|s| s.index == index && s.kind == "Subtitle")
+    {
+        return Err(Error::NotFound);
+    }
+    let token = encode(&c.auth.token);
+    let text = subtitle_playlist(
+        source.run_time_ticks.unwrap_or(0),
+        u32::try_from(segment_length.min(3600)).unwrap_or(30),
+        Some(token.as_str()).filter(|t| !t.is_empty()),
+    )
+    .ok_or_else(|| Error::BadRequest("HLS subtitles are not supported for this media".into()))?;
+    Ok(playlist(ctx, text))
 }
 
 /// `GET /Videos/{id}/main.m3u8` (and `/Audio/`): every segment of the duration, VOD.
@@ -182,9 +303,12 @@ pub async fn segment(
         item: record.id.map(|i| i.to_n()).unwrap_or_default(),
     };
     let library = server.library().clone();
-    let bytes = tokio::task::spawn_blocking(move || library.transcoder().segment(&key, &out, n))
-        .await
-        .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+    let bytes = tokio::task::spawn_blocking(move || {
+        apply_throttling(&library);
+        library.transcoder().segment(&key, &out, n)
+    })
+    .await
+    .map_err(|e| Error::Io(std::io::Error::other(e)))??;
     let content_type = match SegmentFormat::from_container(Some(ext)) {
         SegmentFormat::MpegTs => "video/mp2t",
         SegmentFormat::Fmp4 => "video/mp4",
@@ -198,6 +322,31 @@ pub async fn segment(
         Some("no-cache"),
         None,
     ))
+}
+
+/// Applies the `encoding` configuration's `EnableThrottling` and `ThrottleDelaySeconds`
+/// (Jellyfin's defaults: off, 180 s) to the transcoder (blocking: reads the section).
+fn apply_throttling(library: &jellyfin_core::MediaLibrary) {
+    let section = library.settings().section("encoding").ok().flatten();
+    let get = |key: &str| {
+        section
+            .as_ref()
+            .and_then(Value::as_object)
+            .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
+            .map(|(_, v)| v.clone())
+    };
+    let enabled = get("EnableThrottling")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    let delay = get("ThrottleDelaySeconds")
+        .and_then(|v| v.as_u64())
+        .filter(|d| *d > 0)
+        .unwrap_or(180);
+    let wanted = enabled.then(|| std::time::Duration::from_secs(delay));
+    let transcoder = library.transcoder();
+    if transcoder.throttling() != wanted {
+        transcoder.set_throttling(wanted);
+    }
 }
 
 /// `DELETE /Videos/ActiveEncodings?deviceId=&playSessionId=`: kills the matching jobs; 204.

@@ -2,20 +2,33 @@
 //! downloads) with Range support, images resized through the disk cache, subtitle streams
 //! (external files, embedded streams extracted by the core) in the format asked for, and the
 //! bitrate test. File paths come only from the store, never from the request.
+//!
+//! Progressive transcoding: `/Videos|Audio/{id}/stream[.{container}]` without `Static=true`
+//! but with transcoding parameters (`VideoCodec`/`AudioCodec`) runs a core progressive job and
+//! streams its pipe (the job ends when the client goes away). `/Audio/{id}/universal` runs the
+//! core's decision for the profile its query stands for: the file as it is when it fits the
+//! `Container` list and bit rate, else a redirect to the audio `master.m3u8`
+//! (`TranscodingProtocol=hls`) or a progressive transcode to `TranscodingContainer`/`AudioCodec`.
 
 use std::path::Path;
 
-use hyper::Response;
+use hyper::{Method, Response, StatusCode};
 use jellyfin_core::images::resize::{OutputFormat, ResizeRequest};
+use jellyfin_core::playback::{
+    self, EncoderSupport, PlayMethod, PlaybackOptions, PlaybackPermissions, SourceFacts,
+    StreamProtocol,
+};
 use jellyfin_core::store::{ItemId, ItemRecord};
 use jellyfin_core::subtitles::{RenderOptions, SubtitleFormat};
+use jellyfin_core::transcode::{HlsRequest, JobKey, ProgressiveOutput, UniversalAudioRequest};
 
-use super::items::item_id;
+use super::items::{caller, item_id, visible_item};
 use crate::dto::item::{image_tag, image_type_name};
 use crate::error::Error;
-use crate::http::{Body, Ctx, Server};
+use crate::http::{empty, Body, Ctx, Server};
 use crate::stream::{
-    bitrate_test, content_type_for, serve_bytes, serve_file, TAGGED_IMAGE_CACHE_CONTROL,
+    bitrate_test, content_type_for, serve_bytes, serve_file, serve_reader,
+    TAGGED_IMAGE_CACHE_CONTROL,
 };
 
 fn load(server: &Server, id: ItemId) -> Result<ItemRecord, Error> {
@@ -43,13 +56,256 @@ fn source_path(server: &Server, ctx: &Ctx, item: &ItemRecord) -> Result<String, 
         .ok_or(Error::NotFound)
 }
 
-/// `GET`/`HEAD /Videos/{id}/stream[.ext]`, `/Audio/{id}/stream[.ext]`, `/Audio/{id}/universal`,
-/// `/Items/{id}/Download`, `/Items/{id}/File`: the original file, with Range.
+/// `GET`/`HEAD /Videos/{id}/stream[.ext]`, `/Audio/{id}/stream[.ext]`, `/Items/{id}/Download`,
+/// `/Items/{id}/File`: the original file, with Range.
 pub async fn stream(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Body>, Error> {
     let item = load(server, item_id(id)?)?;
     let path = source_path(server, ctx, &item)?;
     let content_type = content_type_for(Path::new(&path));
     Ok(serve_file(&ctx.method, &ctx.headers, Path::new(&path), content_type).await)
+}
+
+/// Whether a `/stream` request asks for a progressive transcode: not `Static=true`, and a
+/// codec named (a `TranscodingUrl` always names them; a bare `/stream` is the file).
+fn wants_transcode(ctx: &Ctx) -> bool {
+    ctx.query.bool("Static") != Some(true)
+        && (ctx.query.get("VideoCodec").is_some() || ctx.query.get("AudioCodec").is_some())
+}
+
+/// `GET`/`HEAD /Videos|Audio/{id}/stream[.{container}]`: a progressive transcode when the
+/// request asks for one ([`wants_transcode`]), else the file. The container is the path's
+/// extension, else `Container`, else the source's.
+pub async fn stream_or_transcode(
+    server: &Server,
+    ctx: &Ctx,
+    id: &str,
+    file: &str,
+) -> Result<Response<Body>, Error> {
+    if !wants_transcode(ctx) {
+        return stream(server, ctx, id).await;
+    }
+    let item = load(server, item_id(id)?)?;
+    let record = media_source_record(server, ctx, &item)?;
+    let container = file
+        .split_once('.')
+        .map(|(_, ext)| ext.to_owned())
+        .or_else(|| ctx.query.get("Container").map(str::to_owned))
+        .or_else(|| {
+            record
+                .path
+                .as_deref()
+                .and_then(|p| Path::new(p).extension())
+                .and_then(|e| e.to_str())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "mkv".to_owned());
+    let request = super::hls::hls_request(ctx);
+    let start = ctx.query.int("StartTimeTicks").unwrap_or(0).max(0);
+    progressive(server, ctx, &record, &request, &container, start).await
+}
+
+/// The item's own record, or its alternate version `mediaSourceId` (its file must exist).
+fn media_source_record(server: &Server, ctx: &Ctx, item: &ItemRecord) -> Result<ItemRecord, Error> {
+    let wanted = ctx.query.get("mediaSourceId").and_then(ItemId::parse);
+    let chosen = server
+        .library()
+        .media_source(item, wanted)
+        .map_err(Error::Core)?
+        .ok_or(Error::NotFound)?;
+    if chosen.kind.is_some_and(|k| k.is_folder())
+        || !chosen
+            .path
+            .as_deref()
+            .is_some_and(|p| Path::new(p).is_file())
+    {
+        return Err(Error::NotFound);
+    }
+    Ok(chosen)
+}
+
+/// Runs a progressive job for `record` and streams its output (HEAD: the headers only).
+async fn progressive(
+    server: &Server,
+    ctx: &Ctx,
+    record: &ItemRecord,
+    request: &HlsRequest,
+    container: &str,
+    start_ticks: i64,
+) -> Result<Response<Body>, Error> {
+    let path = record.path.clone().ok_or(Error::NotFound)?;
+    let facts = SourceFacts::from_item(record);
+    // The encoder setup may detect the hardware (once): off the async threads.
+    let (library, req, cont) = (
+        server.library().clone(),
+        request.clone(),
+        container.to_owned(),
+    );
+    let duration = record.run_time_ticks.unwrap_or(0);
+    let output = tokio::task::spawn_blocking(move || {
+        let section = library
+            .settings()
+            .section("encoding")
+            .ok()
+            .flatten()
+            .unwrap_or(serde_json::Value::Null);
+        let setup = library.transcoder().encoder_setup(&section);
+        ProgressiveOutput::choose_with(
+            path.into(),
+            duration,
+            &facts,
+            &req,
+            &cont,
+            start_ticks,
+            &setup,
+        )
+    })
+    .await
+    .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+    let content_type = output.container.mime_type();
+    if ctx.method == Method::HEAD {
+        let mut response = empty(StatusCode::OK);
+        if let Ok(v) = hyper::header::HeaderValue::from_str(content_type) {
+            response
+                .headers_mut()
+                .insert(hyper::header::CONTENT_TYPE, v);
+        }
+        return Ok(response);
+    }
+    let key = JobKey {
+        play_session_id: ctx
+            .query
+            .get("PlaySessionId")
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+        device_id: ctx
+            .query
+            .get("DeviceId")
+            .map(str::to_owned)
+            .or_else(|| ctx.auth.device_id.clone()),
+        item: record.id.map(|i| i.to_n()).unwrap_or_default(),
+    };
+    let library = server.library().clone();
+    let stream =
+        tokio::task::spawn_blocking(move || library.transcoder().progressive(&key, &output))
+            .await
+            .map_err(|e| Error::Io(std::io::Error::other(e)))??;
+    let stopper = stream.stopper();
+    Ok(serve_reader(stream, content_type, move || stopper.stop()))
+}
+
+/// A play session id for a universal request that names none (32 hex digits).
+fn fresh_session_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let part = || {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        h.finish()
+    };
+    format!("{:016x}{:016x}", part(), part())
+}
+
+/// `GET`/`HEAD /Audio/{id}/universal`: the core's decision for the device profile the query
+/// stands for (Jellyfin's): the file as it is when it plays directly, else a redirect to the
+/// audio `master.m3u8` (HLS) or a progressive transcode (http).
+pub async fn universal(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Body>, Error> {
+    let c = caller(server, ctx, None)?;
+    let item = visible_item(server, &c.user, item_id(id)?)?;
+    let record = media_source_record(server, ctx, &item)?;
+    let q = &ctx.query;
+    let int = |k: &str| q.int(k).and_then(|v| i32::try_from(v).ok());
+    let universal = UniversalAudioRequest {
+        containers: q.list("Container"),
+        transcoding_container: q.get("TranscodingContainer").map(str::to_owned),
+        audio_codec: q.get("AudioCodec").map(str::to_owned),
+        transcoding_protocol: q
+            .get("TranscodingProtocol")
+            .and_then(StreamProtocol::from_name),
+        transcoding_audio_channels: int("TranscodingAudioChannels"),
+        max_audio_channels: int("MaxAudioChannels"),
+        max_audio_sample_rate: int("MaxAudioSampleRate"),
+        max_audio_bit_depth: int("MaxAudioBitDepth"),
+        break_on_non_key_frames: q.bool("BreakOnNonKeyFrames").unwrap_or(false),
+    };
+    let profile = universal.profile();
+    let policy = &c.user.policy;
+    let options = PlaybackOptions {
+        max_streaming_bitrate: q.int("MaxStreamingBitrate").filter(|b| *b > 0),
+        start_time_ticks: q.int("StartTimeTicks").unwrap_or(0).max(0),
+        max_audio_channels: int("MaxAudioChannels"),
+        permissions: PlaybackPermissions {
+            audio_transcoding: policy.enable_audio_playback_transcoding,
+            video_transcoding: policy.enable_video_playback_transcoding,
+            remuxing: policy.enable_playback_remuxing,
+        },
+        ..PlaybackOptions::default()
+    };
+    let facts = SourceFacts::from_item(&record);
+    let decision = playback::decide(&facts, &profile, &options, &EncoderSupport::default());
+    let plan = match (&decision.method, &decision.transcode) {
+        (Some(PlayMethod::Transcode), Some(plan)) => plan.clone(),
+        // Plays as it is (or cannot be transcoded: the file is the best there is).
+        _ => {
+            let path = record.path.clone().ok_or(Error::NotFound)?;
+            let content_type = content_type_for(Path::new(&path));
+            return Ok(serve_file(&ctx.method, &ctx.headers, Path::new(&path), content_type).await);
+        }
+    };
+    let source_id = record.id.map(|i| i.to_n()).unwrap_or_default();
+    let play_session_id = q
+        .get("PlaySessionId")
+        .map(str::to_owned)
+        .unwrap_or_else(fresh_session_id);
+    if plan.protocol == StreamProtocol::Hls {
+        let device_id = q
+            .get("DeviceId")
+            .map(str::to_owned)
+            .or_else(|| Some(c.auth.device.device_id.clone()).filter(|d| !d.is_empty()));
+        let url = crate::dto::media::transcoding_url_of(
+            &plan,
+            &crate::dto::media::TranscodingUrlParts {
+                item_id: item.id.ok_or(Error::NotFound)?,
+                media_source_id: &source_id,
+                device_id: device_id.as_deref(),
+                play_session_id: &play_session_id,
+                api_key: Some(c.auth.token.as_str()),
+                tag: None,
+            },
+        );
+        // Relative to this route (`/Audio/{id}/universal`), so that a base path is kept.
+        let location = url.rsplit_once('/').map_or(url.as_str(), |(_, rest)| rest);
+        let mut response = empty(StatusCode::FOUND);
+        if let Ok(v) = hyper::header::HeaderValue::from_str(location) {
+            response.headers_mut().insert(hyper::header::LOCATION, v);
+        }
+        return Ok(response);
+    }
+    let request = HlsRequest {
+        audio_codecs: plan.audio_codecs.clone(),
+        audio_stream_index: plan.audio_stream_index,
+        audio_bitrate: q
+            .int("AudioBitRate")
+            .filter(|b| *b > 0)
+            .or(plan.audio_bitrate),
+        max_audio_channels: plan
+            .global_max_audio_channels
+            .or(plan.transcoding_max_audio_channels),
+        allow_video_stream_copy: true,
+        allow_audio_stream_copy: true,
+        ..HlsRequest::default()
+    };
+    progressive(
+        server,
+        ctx,
+        &record,
+        &request,
+        &plan.container,
+        plan.start_position_ticks,
+    )
+    .await
 }
 
 /// The resizing a request asks for (`maxWidth`, `fillHeight`, `quality`, `format`...).

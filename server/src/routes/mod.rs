@@ -15,6 +15,7 @@ pub mod search;
 mod spec;
 mod system;
 pub mod tasks;
+mod transcoding;
 pub mod user_images;
 pub mod user_items;
 pub mod users;
@@ -117,6 +118,8 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
         ["system", "logs"] if get => operations::logs(server),
         ["system", "logs", "log"] if get => operations::log_file(server, ctx),
         ["system", "info", "storage"] if get => operations::storage(server),
+        // Not in Jellyfin's API: the transcoder's detected hardware (administrators).
+        ["system", "info", "transcoding"] if get => transcoding::capabilities(server, ctx).await,
         ["system", "restart"] if post => operations::restart(server),
         ["system", "shutdown"] if post => operations::shutdown(server),
         ["system", "configuration", "metadataoptions", "default"] if get => {
@@ -378,9 +381,16 @@ pub async fn dispatch(server: &Server, ctx: &Ctx) -> Result<Response<Body>, Erro
         ["videos", id, s] | ["audio", id, s]
             if get && (*s == "stream" || s.starts_with("stream.")) =>
         {
-            media::stream(server, ctx, seg(ctx, 1, id)).await
+            media::stream_or_transcode(server, ctx, seg(ctx, 1, id), seg(ctx, 2, s)).await
         }
-        ["audio", id, "universal"] if get => media::stream(server, ctx, seg(ctx, 1, id)).await,
+        ["audio", id, "universal"] if get => media::universal(server, ctx, seg(ctx, 1, id)).await,
+        ["videos", id, source, "subtitles", index, "subtitles.m3u8"] if get => hls::subtitle_m3u8(
+            server,
+            ctx,
+            seg(ctx, 1, id),
+            seg(ctx, 2, source),
+            seg(ctx, 4, index),
+        ),
         ["videos", id, "master.m3u8"] | ["audio", id, "master.m3u8"] if get => {
             hls::master(server, ctx, seg(ctx, 1, id))
         }
