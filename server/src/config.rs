@@ -25,6 +25,8 @@ pub struct ServerConfig {
     /// use, when the core is built with `libav-plugin` and without `libav` (default: beside the
     /// executable).
     pub libav_plugin: Option<PathBuf>,
+    /// How many `ffmpeg` transcodes may run at once (`None`: the core's default, 2).
+    pub max_transcodes: Option<usize>,
 }
 
 impl ServerConfig {
@@ -39,6 +41,7 @@ impl ServerConfig {
             media_dirs: Vec::new(),
             base_path: None,
             libav_plugin: jellyfin_core::probe::plugin::beside_executable(),
+            max_transcodes: None,
         }
     }
 }
@@ -48,6 +51,9 @@ impl ServerConfig {
     pub fn library_config(&self) -> jellyfin_core::LibraryConfig {
         let mut config = jellyfin_core::LibraryConfig::new(&self.data_dir);
         config.libav_plugin = self.libav_plugin.clone();
+        if let Some(max) = self.max_transcodes {
+            config.transcode.max_jobs = max;
+        }
         config
     }
 }
@@ -66,4 +72,26 @@ pub fn default_server_name() -> String {
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "jellyfin-rs".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_config_carries_the_plugin_and_the_transcode_limit() {
+        let mut config = ServerConfig::new("/srv/jellyfin");
+        let default = config.library_config();
+        assert_eq!(default.data_dir, PathBuf::from("/srv/jellyfin"));
+        assert_eq!(default.libav_plugin, config.libav_plugin);
+        let default_jobs = default.transcode.max_jobs;
+        config.max_transcodes = Some(default_jobs + 3);
+        config.libav_plugin = Some(PathBuf::from("/opt/jf/libjellyfin_libav.so"));
+        let set = config.library_config();
+        assert_eq!(set.transcode.max_jobs, default_jobs + 3);
+        assert_eq!(
+            set.libav_plugin.as_deref(),
+            Some(std::path::Path::new("/opt/jf/libjellyfin_libav.so"))
+        );
+    }
 }

@@ -87,6 +87,10 @@ struct ServeArgs {
     /// beside this program). Ignored by a build that links libav.
     #[arg(long, env = "JELLYFIN_LIBAV_PLUGIN")]
     libav_plugin: Option<PathBuf>,
+    /// How many transcodes (`ffmpeg` processes) may run at once (default 2); a playback past
+    /// the limit is answered 503.
+    #[arg(long, env = "JELLYFIN_MAX_TRANSCODES")]
+    max_transcodes: Option<usize>,
 }
 
 /// The configuration file: every key optional; unknown keys are an error (a typo should not
@@ -102,6 +106,7 @@ struct FileConfig {
     admin_password: Option<String>,
     log_format: Option<String>,
     libav_plugin: Option<PathBuf>,
+    max_transcodes: Option<usize>,
     #[serde(default)]
     media: Vec<PathBuf>,
     #[serde(default)]
@@ -245,6 +250,10 @@ fn main() -> anyhow::Result<()> {
     if let Some(plugin) = cli.libav_plugin.clone().or(file.libav_plugin.clone()) {
         config.libav_plugin = Some(plugin);
     }
+    config.max_transcodes = cli
+        .max_transcodes
+        .or(file.max_transcodes)
+        .filter(|n| *n > 0);
     let media = if cli.media.is_empty() {
         file.media.clone()
     } else {
