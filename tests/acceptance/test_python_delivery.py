@@ -8,7 +8,7 @@
   streaming it gives a valid H.264 + AAC file from an HEVC 10-bit + AC-3 source, and leaves no
   ffmpeg child behind.
 - `/Audio/{id}/universal` with `Container=mp3` gives an MP3 of a FLAC track; with `flac` in the
-  list, the file itself; with `TranscodingProtocol=hls`, a redirect to the audio master playlist.
+  list, the file itself; with `TranscodingProtocol=hls`, the audio master playlist.
 """
 import copy
 import json
@@ -162,17 +162,22 @@ def test_universal_audio(server):
             client.jellyfin.get_audio_stream(f, track["Id"], "universal-play", "mp3,flac")
         assert open(same, "rb").read(4) == b"fLaC"
     assert ffmpeg_children(server["proc"].pid) == []
-    # Asked over HLS: a redirect to the audio master playlist, which plays.
+    # Asked over HLS: the audio master playlist itself (as Jellyfin answers), which plays.
     url = client.jellyfin.audio_url(track["Id"], container="mp3")
     r = requests.get(url + "&TranscodingProtocol=hls&TranscodingContainer=ts&AudioCodec=aac",
                      allow_redirects=False)
-    assert r.status_code == 302
-    location = urllib.parse.urljoin(r.url, r.headers["Location"])
-    assert urllib.parse.urlsplit(location).path == f"/Audio/{track['Id']}/master.m3u8"
-    assert "ApiKey=" in location and "AudioCodec=aac" in location
-    _, body = fetch(location)
-    lines = body.decode().splitlines()
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("application/vnd.apple.mpegurl")
+    lines = r.text.splitlines()
+    assert lines[0] == "#EXTM3U"
     assert attributes(next(l for l in lines if l.startswith("#EXT-X-STREAM-INF:")))["CODECS"] == '"mp4a.40.2"'
+    variant = urllib.parse.urljoin(r.url, next(l for l in lines if l and not l.startswith("#")))
+    assert urllib.parse.urlsplit(variant).path == f"/Audio/{track['Id']}/main.m3u8"
+    assert "ApiKey=" in variant and "AudioCodec=aac" in variant
+    _, body = fetch(variant)
+    segment = next(l for l in body.decode().splitlines() if l and not l.startswith("#"))
+    _, data = fetch(urllib.parse.urljoin(variant, segment))
+    assert data[:1] == b"\x47"  # an MPEG-TS segment (TranscodingContainer=ts)
 
 
 def child_state(pid):

@@ -26,6 +26,7 @@ use super::items::{caller, item_id, visible_item};
 use crate::dto::item::{image_tag, image_type_name};
 use crate::error::Error;
 use crate::http::{empty, Body, Ctx, Server};
+use crate::request::Query;
 use crate::stream::{
     bitrate_test, content_type_for, serve_bytes, serve_file, serve_reader,
     TAGGED_IMAGE_CACHE_CONTROL,
@@ -209,8 +210,8 @@ fn fresh_session_id() -> String {
 }
 
 /// `GET`/`HEAD /Audio/{id}/universal`: the core's decision for the device profile the query
-/// stands for (Jellyfin's): the file as it is when it plays directly, else a redirect to the
-/// audio `master.m3u8` (HLS) or a progressive transcode (http).
+/// stands for (Jellyfin's): the file as it is when it plays directly, else the audio
+/// `master.m3u8` (HLS, answered here as Jellyfin does) or a progressive transcode (http).
 pub async fn universal(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Body>, Error> {
     let c = caller(server, ctx, None)?;
     let item = visible_item(server, &c.user, item_id(id)?)?;
@@ -275,13 +276,18 @@ pub async fn universal(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<
                 tag: None,
             },
         );
-        // Relative to this route (`/Audio/{id}/universal`), so that a base path is kept.
-        let location = url.rsplit_once('/').map_or(url.as_str(), |(_, rest)| rest);
-        let mut response = empty(StatusCode::FOUND);
-        if let Ok(v) = hyper::header::HeaderValue::from_str(location) {
-            response.headers_mut().insert(hyper::header::LOCATION, v);
-        }
-        return Ok(response);
+        // Jellyfin answers the audio master playlist itself: its variant URI (`main.m3u8?..`)
+        // is relative, so it resolves beside this route, under any base path.
+        let hls = Ctx {
+            method: ctx.method.clone(),
+            segments: ctx.segments.clone(),
+            query: Query::parse(url.split_once('?').map(|(_, q)| q)),
+            headers: ctx.headers.clone(),
+            body: bytes::Bytes::new(),
+            auth: ctx.auth.clone(),
+            validated: std::sync::OnceLock::new(),
+        };
+        return super::hls::master(server, &hls, id);
     }
     let request = HlsRequest {
         audio_codecs: plan.audio_codecs.clone(),
