@@ -296,9 +296,27 @@ pub fn progressive_args(output: &ProgressiveOutput) -> Vec<OsString> {
     }
     let mut push = |items: &[&str]| args.extend(items.iter().map(OsString::from));
     push(&["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1"]);
+    if let Some(ss) = seek.as_deref().filter(|_| burns_in(streams)) {
+        // Subtitles are burned in on the media's timestamps (as in HLS jobs: the filters and
+        // an external subtitle input are built for them); the output still starts at zero.
+        push(&[
+            "-copyts",
+            "-start_at_zero",
+            "-output_ts_offset",
+            &format!("-{ss}"),
+        ]);
+    }
     push(output.container.muxer());
     push(&["pipe:1"]);
     args
+}
+
+/// Whether the video is encoded with a subtitle burned in.
+fn burns_in(streams: &HlsOutput) -> bool {
+    matches!(
+        streams.video.as_ref().map(|v| &v.output),
+        Some(super::VideoOutput::Encode { pipeline, .. }) if pipeline.burn_in
+    )
 }
 
 /// The query parameters of `/Audio/{id}/universal` that shape its device profile.

@@ -1111,6 +1111,54 @@ fn check_burn_in(facts: &SourceFacts, input: &Path, subtitle_index: i32, tmp: &P
     transcoder.stop(None, key.play_session_id.as_deref());
 }
 
+/// The same cues burned into a progressive stream that starts at 5 s: the output's first
+/// second is the media's 5-6 s (no cue), its 1.5 s is the media's 6.5 s (cue), its 2.5 s the
+/// media's 7.5 s (none).
+fn check_progressive_burn_in(facts: &SourceFacts, input: &Path, subtitle_index: i32, tmp: &Path) {
+    std::fs::create_dir_all(tmp).unwrap();
+    let request = HlsRequest {
+        video_codecs: vec!["h264".into()],
+        audio_codecs: vec!["aac".into()],
+        subtitle_stream_index: Some(subtitle_index),
+        subtitle_method: Some(SubtitleMethod::Encode),
+        allow_video_stream_copy: true,
+        allow_audio_stream_copy: true,
+        ..HlsRequest::default()
+    };
+    let setup = EncoderSetup {
+        options: EncodingOptions::default(),
+        capabilities: None,
+    };
+    let output = crate::transcode::ProgressiveOutput::choose_with(
+        input.to_owned(),
+        80_000_000,
+        facts,
+        &request,
+        "ts",
+        50_000_000,
+        &setup,
+    )
+    .unwrap();
+    let out = Command::new("ffmpeg")
+        .args(crate::transcode::progressive_args(&output))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let frames = grey_frames(&out.stdout, tmp, 320, 240);
+    assert!(frames.len() >= 28, "{} frames", frames.len());
+    for (frame, shown) in [(5, false), (15, true), (25, false)] {
+        assert_eq!(
+            shows_subtitle(&frames[frame], 320, 240),
+            shown,
+            "progressive from 5 s, frame {frame}"
+        );
+    }
+}
+
 #[test]
 fn burn_in_end_to_end() {
     if !have_ffmpeg() {
@@ -1205,6 +1253,8 @@ fn burn_in_end_to_end() {
     for (name, facts, input, index) in cases {
         eprintln!("burn-in: {name}");
         check_burn_in(&facts, input, index, &dir.join(name.replace(' ', "_")));
+        eprintln!("burn-in, progressive from 5 s: {name}");
+        check_progressive_burn_in(&facts, input, index, &dir.join(name.replace(' ', "-")));
     }
 }
 
