@@ -137,6 +137,15 @@ def test_progressive_transcode_of_hevc_ac3(server):
         assert abs(length - 60) < 2, length
     # The job ended with the stream.
     assert ffmpeg_children(server["proc"].pid) == []
+    # A player that goes away mid-stream (the whole ten minutes asked, a little read, the
+    # connection closed): its ffmpeg goes with it.
+    params.pop("StartTimeTicks")
+    r = requests.get(server["url"] + split.path, params=params, stream=True, timeout=60)
+    assert r.status_code == 200
+    assert len(next(r.iter_content(64 * 1024))) > 0
+    assert len(ffmpeg_children(server["proc"].pid)) == 1
+    r.close()
+    wait_until("the ffmpeg of a closed stream ends", lambda: ffmpeg_children(server["proc"].pid) == [], 30)
     # HEAD answers the type without starting a job.
     r = requests.head(server["url"] + source["TranscodingUrl"])
     assert r.status_code == 200 and r.headers["Content-Type"] == "video/x-matroska"
