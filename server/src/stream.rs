@@ -13,6 +13,7 @@
 //! - [`serve_reader`] streams what a blocking reader produces (a progressive transcode's
 //!   pipe), chunked, read on a thread of its own; when the client goes away the body's drop
 //!   hook runs (it stops the encoder) and the reader is dropped.
+//!   [`set_content_type`] gives a bodiless answer (`HEAD`) the same `Content-Type`.
 //! - [`content_type_for`] maps a file extension to the `Content-Type` Jellyfin sends.
 //!
 //! Rules worth knowing:
@@ -691,10 +692,15 @@ where
         *response.body_mut() = empty_body();
         return response;
     }
+    set_content_type(&mut response, content_type);
+    response
+}
+
+/// Sets the `Content-Type` of `response` to `content_type` (when it is a valid header value).
+pub fn set_content_type(response: &mut Response<StreamBody>, content_type: &str) {
     if let Some(v) = value(content_type) {
         response.headers_mut().insert(CONTENT_TYPE, v);
     }
-    response
 }
 
 /// The body of [`serve_reader`]: the chunks its thread sends.

@@ -34,8 +34,10 @@ use jellyfin_core::auth::DeviceInfo;
 use jellyfin_core::playback::SourceFacts;
 use jellyfin_core::scan::ScanOptions;
 use jellyfin_core::store::{ItemId, LibraryKind};
-use jellyfin_core::transcode::{ffmpeg_args, HlsOutput, HlsRequest};
+use jellyfin_core::transcode::{ffmpeg_args, HlsOutput};
 use jellyfin_core::{LibraryConfig, MediaLibrary};
+use jellyfin_server::request::Query;
+use jellyfin_server::routes::hls::hls_request;
 use jellyfin_server::EmbeddedServer;
 
 fn arg(name: &str) -> Option<String> {
@@ -182,91 +184,6 @@ fn median(mut v: Vec<f64>) -> f64 {
         v[n / 2]
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
-/// The query of a URL as decoded pairs.
-fn query_pairs(url: &str) -> Vec<(String, String)> {
-    let query = url.split_once('?').map_or("", |(_, q)| q);
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 3;
-                        continue;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b'+' => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The core's `HlsRequest` for a `TranscodingUrl` query, read as the server reads it.
-fn hls_request(pairs: &[(String, String)]) -> HlsRequest {
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, v)| key.eq_ignore_ascii_case(k) && !v.is_empty())
-            .map(|(_, v)| v.as_str())
-    };
-    let int = |k: &str| get(k).and_then(|v| v.trim().parse::<i64>().ok());
-    let list = |k: &str| {
-        get(k)
-            .map(|v| {
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let flag = |k: &str| get(k).map(|v| v.eq_ignore_ascii_case("true") || v == "1");
-    HlsRequest {
-        video_codecs: list("VideoCodec"),
-        audio_codecs: list("AudioCodec"),
-        audio_stream_index: int("AudioStreamIndex").map(|i| i as i32),
-        video_bitrate: int("VideoBitrate").filter(|b| *b > 0),
-        audio_bitrate: int("AudioBitrate").filter(|b| *b > 0),
-        max_width: int("MaxWidth").map(|w| w as i32),
-        max_height: int("MaxHeight").map(|h| h as i32),
-        max_audio_channels: int("TranscodingMaxAudioChannels")
-            .or_else(|| int("MaxAudioChannels"))
-            .map(|c| c as i32),
-        segment_container: get("SegmentContainer").map(str::to_owned),
-        segment_length: int("SegmentLength")
-            .filter(|l| (1..=60).contains(l))
-            .map(|l| l as u32),
-        allow_video_stream_copy: flag("AllowVideoStreamCopy").unwrap_or(true),
-        allow_audio_stream_copy: flag("AllowAudioStreamCopy").unwrap_or(true),
-        stream_options: pairs
-            .iter()
-            .filter(|(k, _)| k.contains('-'))
-            .cloned()
-            .collect(),
-        ..HlsRequest::default()
     }
 }
 
@@ -435,7 +352,8 @@ fn main() {
         .item(ItemId::parse(&id).unwrap())
         .unwrap()
         .expect("item");
-    let request = hls_request(&query_pairs(&url));
+    // Read as the server reads it.
+    let request = hls_request(&Query::parse(url.split_once('?').map(|(_, q)| q)));
     let output = HlsOutput::choose(
         source.clone(),
         record.run_time_ticks.unwrap_or(0),

@@ -529,10 +529,41 @@ impl HlsOutput {
     }
 }
 
-fn seconds(s: f64) -> String {
+/// Seconds for `-ss` (`12.5`, at most three decimals).
+pub(crate) fn seconds(s: f64) -> String {
     let text = format!("{s:.3}");
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
+
+/// The arguments a job's command starts with, shared by the HLS command and the progressive
+/// one: quiet logging, progress written to `progress` (`pipe:1`, `pipe:2`), the video
+/// pipeline's devices and hardware decoding, the input seek `seek` (seconds), the media file and
+/// the extra inputs (an external picture subtitle to burn in; not seeked).
+pub(crate) fn input_args(output: &HlsOutput, progress: &str, seek: Option<&str>) -> Vec<OsString> {
+    let mut args: Vec<OsString> = Vec::new();
+    let mut push = |items: &[&str]| args.extend(items.iter().map(OsString::from));
+    push(&[
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-nostats",
+        "-progress",
+        progress,
+    ]);
+    args.extend(video_input_args(output));
+    if let Some(ss) = seek {
+        args.extend(["-ss".into(), ss.into()]);
+    }
+    args.push("-i".into());
+    args.push(output.input.clone().into_os_string());
+    args.extend(extra_input_args(output));
+    args
+}
+
+/// The outputs a job leaves out: subtitle and data streams, metadata and chapters.
+pub(crate) const NO_SIDE_OUTPUTS: [&str; 6] =
+    ["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1"];
 
 /// The `ffmpeg` arguments producing `output`'s segments `start_segment..` into `dir`: input
 /// seek to the segment's start, timestamps kept from the source (`-copyts -start_at_zero`) so
@@ -543,34 +574,12 @@ fn seconds(s: f64) -> String {
 pub fn ffmpeg_args(output: &HlsOutput, dir: &Path, start_segment: u32) -> Vec<OsString> {
     let seg = output.segment_seconds;
     let start = f64::from(start_segment) * f64::from(seg);
-    let mut args: Vec<OsString> = Vec::new();
-    let mut push = |items: &[&str]| args.extend(items.iter().map(OsString::from));
-    push(&[
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
-        "-nostats",
-        "-progress",
-        "pipe:1",
-    ]);
-    args.extend(video_input_args(output));
     let seek = (start_segment > 0).then(|| seconds(start));
-    if let Some(ss) = &seek {
-        args.extend(["-ss".into(), ss.into()]);
-    }
-    args.push("-i".into());
-    args.push(output.input.clone().into_os_string());
-    args.extend(extra_input_args(output));
+    let mut args = input_args(output, "pipe:1", seek.as_deref());
     args.extend(stream_args(output));
     let mut push = |items: &[&str]| args.extend(items.iter().map(OsString::from));
+    push(&NO_SIDE_OUTPUTS);
     push(&[
-        "-sn",
-        "-dn",
-        "-map_metadata",
-        "-1",
-        "-map_chapters",
-        "-1",
         "-copyts",
         "-start_at_zero",
         "-avoid_negative_ts",
@@ -634,14 +643,14 @@ fn pipeline(output: &HlsOutput) -> Option<&VideoPipeline> {
 
 /// The arguments before the input (`-ss` and `-i`): the video pipeline's devices and hardware
 /// decoding (none for software).
-pub(crate) fn video_input_args(output: &HlsOutput) -> Vec<OsString> {
+fn video_input_args(output: &HlsOutput) -> Vec<OsString> {
     pipeline(output)
         .map(|p| p.input_args.iter().map(OsString::from).collect())
         .unwrap_or_default()
 }
 
 /// The inputs after the media file (an external picture subtitle to burn in; not seeked).
-pub(crate) fn extra_input_args(output: &HlsOutput) -> Vec<OsString> {
+fn extra_input_args(output: &HlsOutput) -> Vec<OsString> {
     let mut args: Vec<OsString> = Vec::new();
     for input in pipeline(output).map_or(&[][..], |p| &p.extra_inputs[..]) {
         args.extend(input.options.iter().map(OsString::from));

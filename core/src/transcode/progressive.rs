@@ -13,8 +13,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use super::command::{
-    audio_codec_args, extra_input_args, map_args, video_codec_args, video_input_args, AudioOutput,
-    HlsOutput, HlsRequest,
+    audio_codec_args, input_args, map_args, seconds, video_codec_args, AudioOutput, HlsOutput,
+    HlsRequest, NO_SIDE_OUTPUTS,
 };
 use super::{EncoderSetup, TranscodeError};
 use crate::playback::{DeviceProfile, SourceFacts, StreamProtocol};
@@ -169,26 +169,6 @@ pub struct ProgressiveOutput {
 }
 
 impl ProgressiveOutput {
-    /// [`Self::choose_with`] for software encoding under Jellyfin's default options.
-    pub fn choose(
-        input: PathBuf,
-        duration_ticks: i64,
-        facts: &SourceFacts,
-        request: &HlsRequest,
-        container: &str,
-        start_ticks: i64,
-    ) -> Result<Self, TranscodeError> {
-        Self::choose_with(
-            input,
-            duration_ticks,
-            facts,
-            request,
-            container,
-            start_ticks,
-            &EncoderSetup::software(),
-        )
-    }
-
     /// Chooses the output of a progressive transcode of the source at `input` into
     /// `container` from `start_ticks` on, the video encoded through the pipeline `setup`
     /// allows (as for HLS). Errors: a container this server does not write.
@@ -242,36 +222,14 @@ impl ProgressiveOutput {
     }
 }
 
-fn seconds(ticks: i64) -> String {
-    let text = format!("{:.3}", ticks as f64 / 1e7);
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
 /// The `ffmpeg` arguments of a progressive job: input seek to the start, the streams' maps and
 /// codecs (HLS's: the video pipeline with its hardware and burn-in, and the audio encoder of
 /// the target codec), no subtitles, data or metadata,
 /// the container's muxer writing to stdout (`pipe:1`), progress on stderr (`-progress pipe:2`).
 pub fn progressive_args(output: &ProgressiveOutput) -> Vec<OsString> {
     let streams = &output.streams;
-    let mut args: Vec<OsString> = Vec::new();
-    let mut push = |items: &[&str]| args.extend(items.iter().map(OsString::from));
-    push(&[
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
-        "-nostats",
-        "-progress",
-        "pipe:2",
-    ]);
-    args.extend(video_input_args(streams));
-    let seek = (output.start_ticks > 0).then(|| seconds(output.start_ticks));
-    if let Some(ss) = &seek {
-        args.extend(["-ss".into(), ss.into()]);
-    }
-    args.push("-i".into());
-    args.push(streams.input.clone().into_os_string());
-    args.extend(extra_input_args(streams));
+    let seek = (output.start_ticks > 0).then(|| seconds(output.start_ticks as f64 / 1e7));
+    let mut args = input_args(streams, "pipe:2", seek.as_deref());
     args.extend(map_args(streams));
     args.extend(video_codec_args(streams));
     match streams.audio.as_ref().map(|a| &a.output) {
@@ -295,7 +253,7 @@ pub fn progressive_args(output: &ProgressiveOutput) -> Vec<OsString> {
         _ => args.extend(audio_codec_args(streams)),
     }
     let mut push = |items: &[&str]| args.extend(items.iter().map(OsString::from));
-    push(&["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1"]);
+    push(&NO_SIDE_OUTPUTS);
     if let Some(ss) = seek.as_deref().filter(|_| burns_in(streams)) {
         // Subtitles are burned in on the media's timestamps (as in HLS jobs: the filters and
         // an external subtitle input are built for them); the output still starts at zero.

@@ -324,8 +324,16 @@ fn progress_lines() {
     }
 }
 
-fn have_ffmpeg() -> bool {
+/// Whether `ffmpeg` runs here (tests that need it are skipped without it).
+pub(super) fn have_ffmpeg() -> bool {
     Command::new("ffmpeg").arg("-version").output().is_ok()
+}
+
+/// How many job directories are left under the transcoder's data directory `data_dir`.
+fn job_dirs(data_dir: &Path) -> usize {
+    std::fs::read_dir(data_dir.join("transcodes"))
+        .unwrap()
+        .count()
 }
 
 fn probe_start(file: &Path) -> f64 {
@@ -353,35 +361,7 @@ fn jobs_produce_seek_and_stop() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in.mkv");
-    let status = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=160x90:rate=4",
-        ])
-        .args(["-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "40"])
-        .args([
-            "-c:v",
-            "libx265",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p10le",
-        ])
-        .args([
-            "-x265-params",
-            "log-level=error",
-            "-c:a",
-            "ac3",
-            "-shortest",
-        ])
-        .arg(&input)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    make_hevc10_ac3(&input, "testsrc2=size=160x90:rate=4", "40");
     let facts = SourceFacts {
         streams: vec![video(0, "hevc", 160, 90, 10), audio(1, "ac3", 1)],
         ..SourceFacts::default()
@@ -428,10 +408,7 @@ fn jobs_produce_seek_and_stop() {
     assert_eq!(transcoder.stop(None, Some("ps1")), 1);
     assert_eq!(transcoder.active_jobs(), 0);
     assert!(transcoder.running_pids().is_empty());
-    let dirs = std::fs::read_dir(tmp.path().join("transcodes"))
-        .unwrap()
-        .count();
-    assert_eq!(dirs, 0);
+    assert_eq!(job_dirs(tmp.path()), 0);
 }
 
 #[test]
@@ -442,22 +419,19 @@ fn idle_jobs_are_reaped() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in.mka");
-    let status = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
+    make_media(
+        &input,
+        &[
             "-f",
             "lavfi",
             "-i",
             "sine=sample_rate=48000",
             "-t",
             "20",
-        ])
-        .args(["-c:a", "flac"])
-        .arg(&input)
-        .status()
-        .unwrap();
-    assert!(status.success());
+            "-c:a",
+            "flac",
+        ],
+    );
     let facts = SourceFacts {
         is_audio: true,
         streams: vec![audio(0, "flac", 1)],
@@ -913,13 +887,14 @@ fn progressive_command_lines() {
         ),
     ];
     for (name, facts, request, container, start, expected) in cases {
-        let output = ProgressiveOutput::choose(
+        let output = ProgressiveOutput::choose_with(
             PathBuf::from("/m/in.mkv"),
             6_000_000_000,
             facts,
             &request,
             container,
             start,
+            &EncoderSetup::software(),
         )
         .unwrap();
         let expected = expected.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -928,13 +903,14 @@ fn progressive_command_lines() {
     for bad in ["exe", "", "webm"] {
         assert!(
             matches!(
-                ProgressiveOutput::choose(
+                ProgressiveOutput::choose_with(
                     PathBuf::from("/m/in.mkv"),
                     10,
                     &hevc_ac3,
                     &browser_request(),
                     bad,
-                    0
+                    0,
+                    &EncoderSetup::software(),
                 ),
                 Err(TranscodeError::UnsupportedContainer(_))
             ),
@@ -1008,6 +984,7 @@ fn universal_audio_decisions() {
     assert_eq!(d.transcode.unwrap().protocol, StreamProtocol::Hls);
 }
 
+/// Writes `path` with `ffmpeg` and the input and output arguments `args`.
 fn make_media(path: &Path, args: &[&str]) {
     let status = Command::new("ffmpeg")
         .args(["-v", "error", "-y"])
@@ -1016,6 +993,36 @@ fn make_media(path: &Path, args: &[&str]) {
         .status()
         .unwrap();
     assert!(status.success(), "ffmpeg {args:?}");
+}
+
+/// A HEVC 10-bit + mono AC-3 file of `seconds` from the lavfi video source `video`.
+fn make_hevc10_ac3(path: &Path, video: &str, seconds: &str) {
+    make_media(
+        path,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            video,
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=sample_rate=48000",
+            "-t",
+            seconds,
+            "-c:v",
+            "libx265",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p10le",
+            "-x265-params",
+            "log-level=error",
+            "-c:a",
+            "ac3",
+            "-shortest",
+        ],
+    );
 }
 
 /// The codecs of a file and its length, from its packets (a file written to a pipe has no
@@ -1143,10 +1150,7 @@ fn throttled_jobs_pause_and_resume() {
     assert_eq!(transcoder.stop(None, Some("throttle")), 1);
     assert!(transcoder.running_pids().is_empty());
     assert!(transcoder.job_info(&key).is_none());
-    let dirs = std::fs::read_dir(tmp.path().join("transcodes"))
-        .unwrap()
-        .count();
-    assert_eq!(dirs, 0);
+    assert_eq!(job_dirs(tmp.path()), 0);
 }
 
 /// A progressive transcode of an HEVC 10-bit + AC-3 file streams a valid Matroska file with
@@ -1160,31 +1164,7 @@ fn progressive_jobs_stream_valid_files() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in.mkv");
-    make_media(
-        &input,
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=160x90:rate=10",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=sample_rate=48000",
-            "-t",
-            "8",
-            "-c:v",
-            "libx265",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p10le",
-            "-x265-params",
-            "log-level=error",
-            "-c:a",
-            "ac3",
-        ],
-    );
+    make_hevc10_ac3(&input, "testsrc2=size=160x90:rate=10", "8");
     let facts = SourceFacts {
         streams: vec![video(0, "hevc", 160, 90, 10), audio(1, "ac3", 1)],
         ..SourceFacts::default()
@@ -1194,13 +1174,14 @@ fn progressive_jobs_stream_valid_files() {
         play_session_id: Some("p".into()),
         ..JobKey::default()
     };
-    let output = ProgressiveOutput::choose(
+    let output = ProgressiveOutput::choose_with(
         input,
         80_000_000,
         &facts,
         &browser_request(),
         "mkv",
         20_000_000,
+        &EncoderSetup::software(),
     )
     .unwrap();
     let mut stream = transcoder.progressive(&key, &output).unwrap();
@@ -1241,7 +1222,10 @@ fn progressive_jobs_stream_valid_files() {
         audio_codecs: vec!["mp3".into()],
         ..HlsRequest::default()
     };
-    let output = ProgressiveOutput::choose(flac, 50_000_000, &facts, &request, "mp3", 0).unwrap();
+    let setup = EncoderSetup::software();
+    let output =
+        ProgressiveOutput::choose_with(flac, 50_000_000, &facts, &request, "mp3", 0, &setup)
+            .unwrap();
     let mut bytes = Vec::new();
     transcoder
         .progressive(&key, &output)
@@ -1274,13 +1258,14 @@ fn progressive_jobs_are_supervised() {
         streams: vec![audio(0, "mp3", 2)],
         ..SourceFacts::default()
     };
-    let output = ProgressiveOutput::choose(
+    let output = ProgressiveOutput::choose_with(
         fifo.clone(),
         600_000_000,
         &facts,
         &browser_request(),
         "aac",
         0,
+        &EncoderSetup::software(),
     )
     .unwrap();
     let hls = HlsOutput::choose(fifo, 600_000_000, &facts, &browser_request());

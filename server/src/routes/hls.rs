@@ -10,6 +10,7 @@
 //! Errors: a segment outside the media is 404; past the concurrent job limit the server answers
 //! 503 (the server is busy, not the client misbehaving); a failed or stalled `ffmpeg` is 500.
 
+use bytes::Bytes;
 use hyper::{Response, StatusCode};
 use jellyfin_core::playback::SourceFacts;
 use jellyfin_core::playback::SubtitleMethod;
@@ -18,11 +19,14 @@ use jellyfin_core::transcode::{
     master_playlist, media_playlist, subtitle_group, subtitle_playlist, EncoderSetup, HlsOutput,
     HlsRequest, HlsSubtitles, JobKey, SegmentFormat, SubtitleRendition,
 };
+use jellyfin_core::MediaLibrary;
 use serde_json::Value;
 
 use super::items::{caller, item_id, visible_item};
+use super::media::media_source_record;
 use crate::error::Error;
 use crate::http::{empty, Body, Ctx, Server};
+use crate::request::Query;
 use crate::stream::serve_bytes;
 
 const PLAYLIST_TYPE: &str = "application/vnd.apple.mpegurl";
@@ -30,9 +34,9 @@ const PLAYLIST_TYPE: &str = "application/vnd.apple.mpegurl";
 /// Query keys not echoed from a playlist request into the URLs it lists (added per segment).
 const PER_SEGMENT_KEYS: [&str; 2] = ["runtimeticks", "actualsegmentlengthticks"];
 
-/// The `TranscodingUrl` parameters shaping the output (also those of a progressive stream).
-pub(crate) fn hls_request(ctx: &Ctx) -> HlsRequest {
-    let q = &ctx.query;
+/// The `TranscodingUrl` parameters of a request's query `q` shaping the output (also those of
+/// a progressive stream).
+pub fn hls_request(q: &Query) -> HlsRequest {
     let list = |k: &str| {
         q.get(k)
             .map(|v| {
@@ -45,8 +49,7 @@ pub(crate) fn hls_request(ctx: &Ctx) -> HlsRequest {
             .unwrap_or_default()
     };
     // Codec-qualified limits (`h264-profile`, `hevc-videobitdepth`...).
-    let stream_options = ctx
-        .query
+    let stream_options = q
         .pairs()
         .into_iter()
         .filter(|(k, _)| k.contains('-'))
@@ -77,56 +80,63 @@ pub(crate) fn hls_request(ctx: &Ctx) -> HlsRequest {
     }
 }
 
-/// The encoder setup under the `encoding` configuration section (its options; the detected
-/// capabilities when they need them, detected once by the core on first use).
-pub(crate) fn encoder_setup(server: &Server) -> EncoderSetup {
-    let library = server.library();
-    let section = library
+/// The `encoding` configuration section (`Null` when it cannot be read; blocking).
+pub(crate) fn encoding_section(library: &MediaLibrary) -> Value {
+    library
         .settings()
         .section("encoding")
         .ok()
         .flatten()
-        .unwrap_or(Value::Null);
-    library.transcoder().encoder_setup(&section)
+        .unwrap_or(Value::Null)
+}
+
+/// The encoder setup under the `encoding` configuration section (its options; the detected
+/// capabilities when they need them, detected once by the core on first use; blocking).
+pub(crate) fn encoder_setup(library: &MediaLibrary) -> EncoderSetup {
+    library
+        .transcoder()
+        .encoder_setup(&encoding_section(library))
 }
 
 /// Detects the transcoding hardware now when the `encoding` configuration needs it, so that the
 /// first playback does not wait for the detection (it blocks: call it off the async runtime).
 pub fn detect_encoders(server: &Server) {
-    let _ = encoder_setup(server);
+    let _ = encoder_setup(server.library());
 }
 
-/// The source record: the item, or its alternate version `MediaSourceId`.
-fn source(server: &Server, ctx: &Ctx, id: &str) -> Result<ItemRecord, Error> {
+/// The job of a request for `record` (an HLS segment or a progressive stream): its
+/// `PlaySessionId`, its `DeviceId` (else the caller's device) and the source's id.
+pub(crate) fn job_key(ctx: &Ctx, record: &ItemRecord) -> JobKey {
+    JobKey {
+        play_session_id: ctx
+            .query
+            .get("PlaySessionId")
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+        device_id: ctx
+            .query
+            .get("DeviceId")
+            .map(str::to_owned)
+            .or_else(|| ctx.auth.device_id.clone()),
+        item: record.id.map(|i| i.to_n()).unwrap_or_default(),
+    }
+}
+
+/// What the request's job outputs, from the stored source (its path only from the store): the
+/// item, or its alternate version `MediaSourceId`.
+fn output(server: &Server, ctx: &Ctx, id: &str) -> Result<(ItemRecord, HlsOutput), Error> {
     let c = caller(server, ctx, None)?;
     let item = visible_item(server, &c.user, item_id(id)?)?;
-    let wanted = ctx.query.get("MediaSourceId").and_then(ItemId::parse);
-    let chosen = server
-        .library()
-        .media_source(&item, wanted)
-        .map_err(Error::Core)?
-        .ok_or(Error::NotFound)?;
-    if chosen.kind.is_some_and(|k| k.is_folder()) {
-        return Err(Error::NotFound);
-    }
-    Ok(chosen)
-}
-
-/// What the request's job outputs, from the stored source (its path only from the store).
-fn output(server: &Server, ctx: &Ctx, id: &str) -> Result<(ItemRecord, HlsOutput), Error> {
-    let record = source(server, ctx, id)?;
-    let path = record
-        .path
-        .clone()
-        .filter(|p| std::path::Path::new(p).is_file())
-        .ok_or(Error::NotFound)?;
+    let record = media_source_record(server, ctx, &item)?;
+    let path = record.path.clone().ok_or(Error::NotFound)?;
     let facts = SourceFacts::from_item(&record);
     let duration = record.run_time_ticks.unwrap_or(0);
     if duration <= 0 {
         return Err(Error::NotFound);
     }
-    let setup = encoder_setup(server);
-    let out = HlsOutput::choose_with(path.into(), duration, &facts, &hls_request(ctx), &setup);
+    let setup = encoder_setup(server.library());
+    let request = hls_request(&ctx.query);
+    let out = HlsOutput::choose_with(path.into(), duration, &facts, &request, &setup);
     Ok((record, out))
 }
 
@@ -154,16 +164,21 @@ fn encode(v: &str) -> String {
     out
 }
 
-fn playlist(ctx: &Ctx, text: String) -> Response<Body> {
+/// `bytes` of `content_type` (a playlist or a segment), not to be cached.
+fn no_cache(ctx: &Ctx, bytes: Bytes, content_type: &str) -> Response<Body> {
     serve_bytes(
         &ctx.method,
         &ctx.headers,
-        text.into(),
-        PLAYLIST_TYPE,
+        bytes,
+        content_type,
         None,
         Some("no-cache"),
         None,
     )
+}
+
+fn playlist(ctx: &Ctx, text: String) -> Response<Body> {
+    no_cache(ctx, text.into(), PLAYLIST_TYPE)
 }
 
 /// `GET`/`HEAD /Videos/{id}/master.m3u8` (and `/Audio/`): one variant pointing at
@@ -289,19 +304,7 @@ pub async fn segment(
     if !ext.eq_ignore_ascii_case(out.format.extension()) {
         return Err(Error::NotFound);
     }
-    let key = JobKey {
-        play_session_id: ctx
-            .query
-            .get("PlaySessionId")
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned),
-        device_id: ctx
-            .query
-            .get("DeviceId")
-            .map(str::to_owned)
-            .or_else(|| ctx.auth.device_id.clone()),
-        item: record.id.map(|i| i.to_n()).unwrap_or_default(),
-    };
+    let key = job_key(ctx, &record);
     let library = server.library().clone();
     let bytes = tokio::task::spawn_blocking(move || {
         apply_throttling(&library);
@@ -313,25 +316,16 @@ pub async fn segment(
         SegmentFormat::MpegTs => "video/mp2t",
         SegmentFormat::Fmp4 => "video/mp4",
     };
-    Ok(serve_bytes(
-        &ctx.method,
-        &ctx.headers,
-        bytes.into(),
-        content_type,
-        None,
-        Some("no-cache"),
-        None,
-    ))
+    Ok(no_cache(ctx, bytes.into(), content_type))
 }
 
 /// Applies the `encoding` configuration's `EnableThrottling` and `ThrottleDelaySeconds`
 /// (Jellyfin's defaults: off, 180 s) to the transcoder (blocking: reads the section).
-fn apply_throttling(library: &jellyfin_core::MediaLibrary) {
-    let section = library.settings().section("encoding").ok().flatten();
+fn apply_throttling(library: &MediaLibrary) {
+    let section = encoding_section(library);
     let get = |key: &str| {
         section
-            .as_ref()
-            .and_then(Value::as_object)
+            .as_object()
             .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
             .map(|(_, v)| v.clone())
     };

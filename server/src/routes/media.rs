@@ -20,7 +20,7 @@ use jellyfin_core::playback::{
 };
 use jellyfin_core::store::{ItemId, ItemRecord};
 use jellyfin_core::subtitles::{RenderOptions, SubtitleFormat};
-use jellyfin_core::transcode::{HlsRequest, JobKey, ProgressiveOutput, UniversalAudioRequest};
+use jellyfin_core::transcode::{HlsRequest, ProgressiveOutput, UniversalAudioRequest};
 
 use super::items::{caller, item_id, visible_item};
 use crate::dto::item::{image_tag, image_type_name};
@@ -28,7 +28,7 @@ use crate::error::Error;
 use crate::http::{empty, Body, Ctx, Server};
 use crate::request::Query;
 use crate::stream::{
-    bitrate_test, content_type_for, serve_bytes, serve_file, serve_reader,
+    bitrate_test, content_type_for, serve_bytes, serve_file, serve_reader, set_content_type,
     TAGGED_IMAGE_CACHE_CONTROL,
 };
 
@@ -40,28 +40,13 @@ fn load(server: &Server, id: ItemId) -> Result<ItemRecord, Error> {
         .ok_or(Error::NotFound)
 }
 
-/// The file to stream for an item: the item's own, or the alternate version `mediaSourceId`.
-fn source_path(server: &Server, ctx: &Ctx, item: &ItemRecord) -> Result<String, Error> {
-    let wanted = ctx.query.get("mediaSourceId").and_then(ItemId::parse);
-    let chosen = server
-        .library()
-        .media_source(item, wanted)
-        .map_err(Error::Core)?
-        .ok_or(Error::NotFound)?;
-    if chosen.kind.is_some_and(|k| k.is_folder()) {
-        return Err(Error::NotFound);
-    }
-    chosen
-        .path
-        .filter(|p| Path::new(p).is_file())
-        .ok_or(Error::NotFound)
-}
-
 /// `GET`/`HEAD /Videos/{id}/stream[.ext]`, `/Audio/{id}/stream[.ext]`, `/Items/{id}/Download`,
 /// `/Items/{id}/File`: the original file, with Range.
 pub async fn stream(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Body>, Error> {
     let item = load(server, item_id(id)?)?;
-    let path = source_path(server, ctx, &item)?;
+    let path = media_source_record(server, ctx, &item)?
+        .path
+        .ok_or(Error::NotFound)?;
     let content_type = content_type_for(Path::new(&path));
     Ok(serve_file(&ctx.method, &ctx.headers, Path::new(&path), content_type).await)
 }
@@ -100,13 +85,17 @@ pub async fn stream_or_transcode(
                 .map(str::to_owned)
         })
         .unwrap_or_else(|| "mkv".to_owned());
-    let request = super::hls::hls_request(ctx);
+    let request = super::hls::hls_request(&ctx.query);
     let start = ctx.query.int("StartTimeTicks").unwrap_or(0).max(0);
     progressive(server, ctx, &record, &request, &container, start).await
 }
 
 /// The item's own record, or its alternate version `mediaSourceId` (its file must exist).
-fn media_source_record(server: &Server, ctx: &Ctx, item: &ItemRecord) -> Result<ItemRecord, Error> {
+pub(crate) fn media_source_record(
+    server: &Server,
+    ctx: &Ctx,
+    item: &ItemRecord,
+) -> Result<ItemRecord, Error> {
     let wanted = ctx.query.get("mediaSourceId").and_then(ItemId::parse);
     let chosen = server
         .library()
@@ -143,13 +132,7 @@ async fn progressive(
     );
     let duration = record.run_time_ticks.unwrap_or(0);
     let output = tokio::task::spawn_blocking(move || {
-        let section = library
-            .settings()
-            .section("encoding")
-            .ok()
-            .flatten()
-            .unwrap_or(serde_json::Value::Null);
-        let setup = library.transcoder().encoder_setup(&section);
+        let setup = super::hls::encoder_setup(&library);
         ProgressiveOutput::choose_with(
             path.into(),
             duration,
@@ -165,26 +148,10 @@ async fn progressive(
     let content_type = output.container.mime_type();
     if ctx.method == Method::HEAD {
         let mut response = empty(StatusCode::OK);
-        if let Ok(v) = hyper::header::HeaderValue::from_str(content_type) {
-            response
-                .headers_mut()
-                .insert(hyper::header::CONTENT_TYPE, v);
-        }
+        set_content_type(&mut response, content_type);
         return Ok(response);
     }
-    let key = JobKey {
-        play_session_id: ctx
-            .query
-            .get("PlaySessionId")
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned),
-        device_id: ctx
-            .query
-            .get("DeviceId")
-            .map(str::to_owned)
-            .or_else(|| ctx.auth.device_id.clone()),
-        item: record.id.map(|i| i.to_n()).unwrap_or_default(),
-    };
+    let key = super::hls::job_key(ctx, record);
     let library = server.library().clone();
     let stream =
         tokio::task::spawn_blocking(move || library.transcoder().progressive(&key, &output))

@@ -64,12 +64,7 @@ pub async fn capabilities(server: &Server, ctx: &Ctx) -> Result<Response<Body>, 
     require_admin(server, ctx)?;
     let library = server.library().clone();
     let (caps, options) = tokio::task::spawn_blocking(move || {
-        let section = library
-            .settings()
-            .section("encoding")
-            .ok()
-            .flatten()
-            .unwrap_or(Value::Null);
+        let section = super::hls::encoding_section(&library);
         (
             library.transcoder().capabilities(),
             EncodingOptions::from_json(&section),

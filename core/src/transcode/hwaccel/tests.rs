@@ -13,6 +13,7 @@ use serde_json::json;
 use super::detect::{device_test_args, test_encode_args, version_number, HostOs, TestRun};
 use super::*;
 use crate::playback::{SourceFacts, StreamFacts, StreamKind, SubtitleMethod, VideoRangeType};
+use crate::transcode::tests::have_ffmpeg;
 use crate::transcode::{
     ffmpeg_args, HlsOutput, HlsRequest, JobKey, TranscodeConfig, Transcoder, VideoOutput,
 };
@@ -319,10 +320,6 @@ fn assessment_reports_every_method() {
             .encoder("h264_videotoolbox"),
         &EncoderState::NotBuilt
     );
-}
-
-fn have_ffmpeg() -> bool {
-    Command::new("ffmpeg").arg("-version").output().is_ok()
 }
 
 /// The real detection here: no GPU, so every method is unusable with a reason, and a
