@@ -324,9 +324,13 @@ fn progress_lines() {
     }
 }
 
-/// Whether `ffmpeg` runs here (tests that need it are skipped without it).
-pub(super) fn have_ffmpeg() -> bool {
-    Command::new("ffmpeg").arg("-version").output().is_ok()
+/// Fails the test, saying why, when `ffmpeg` does not run here: these tests drive the real
+/// binary (`scripts/install-deps.sh` installs it).
+pub(super) fn require_ffmpeg() {
+    assert!(
+        Command::new("ffmpeg").arg("-version").output().is_ok(),
+        "these tests need the ffmpeg binary on PATH (scripts/install-deps.sh installs it)"
+    );
 }
 
 /// How many job directories are left under the transcoder's data directory `data_dir`.
@@ -355,10 +359,7 @@ fn probe_start(file: &Path) -> f64 {
 /// A real job: segments on demand, a seek restarting at the right timestamps, and stop killing the child and deleting its directory.
 #[test]
 fn jobs_produce_seek_and_stop() {
-    if !have_ffmpeg() {
-        eprintln!("ffmpeg missing: skipped");
-        return;
-    }
+    require_ffmpeg();
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in.mkv");
     make_hevc10_ac3(&input, "testsrc2=size=160x90:rate=4", "40");
@@ -413,10 +414,7 @@ fn jobs_produce_seek_and_stop() {
 
 #[test]
 fn idle_jobs_are_reaped() {
-    if !have_ffmpeg() {
-        eprintln!("ffmpeg missing: skipped");
-        return;
-    }
+    require_ffmpeg();
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in.mka");
     make_media(
@@ -463,10 +461,7 @@ fn idle_jobs_are_reaped() {
 /// The input is a FIFO nobody writes to, so the first job runs until it is killed.
 #[test]
 fn job_limit_counts_running_ffmpegs() {
-    if !have_ffmpeg() {
-        eprintln!("ffmpeg missing: skipped");
-        return;
-    }
+    require_ffmpeg();
     let tmp = tempfile::tempdir().unwrap();
     let fifo = tmp.path().join("never.ts");
     let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
@@ -1062,10 +1057,7 @@ fn probe_streams(file: &Path) -> (Vec<String>, f64) {
 /// when the player asks for a segment it has not written, and is stopped cleanly while paused.
 #[test]
 fn throttled_jobs_pause_and_resume() {
-    if !have_ffmpeg() {
-        eprintln!("ffmpeg missing: skipped");
-        return;
-    }
+    require_ffmpeg();
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in.mkv");
     make_media(
@@ -1158,10 +1150,7 @@ fn throttled_jobs_pause_and_resume() {
 #[test]
 fn progressive_jobs_stream_valid_files() {
     use std::io::Read;
-    if !have_ffmpeg() {
-        eprintln!("ffmpeg missing: skipped");
-        return;
-    }
+    require_ffmpeg();
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in.mkv");
     make_hevc10_ac3(&input, "testsrc2=size=160x90:rate=10", "8");
@@ -1244,10 +1233,7 @@ fn progressive_jobs_stream_valid_files() {
 #[test]
 fn progressive_jobs_are_supervised() {
     use std::io::Read;
-    if !have_ffmpeg() {
-        eprintln!("ffmpeg missing: skipped");
-        return;
-    }
+    require_ffmpeg();
     let tmp = tempfile::tempdir().unwrap();
     let fifo = tmp.path().join("never.ts");
     let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();

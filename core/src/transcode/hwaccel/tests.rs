@@ -13,7 +13,7 @@ use serde_json::json;
 use super::detect::{device_test_args, test_encode_args, version_number, HostOs, TestRun};
 use super::*;
 use crate::playback::{SourceFacts, StreamFacts, StreamKind, SubtitleMethod, VideoRangeType};
-use crate::transcode::tests::have_ffmpeg;
+use crate::transcode::tests::require_ffmpeg;
 use crate::transcode::{
     ffmpeg_args, HlsOutput, HlsRequest, JobKey, TranscodeConfig, Transcoder, VideoOutput,
 };
@@ -326,10 +326,7 @@ fn assessment_reports_every_method() {
 /// configured method falls back to software.
 #[test]
 fn detection_on_this_machine() {
-    if !have_ffmpeg() {
-        eprintln!("ffmpeg missing: skipped");
-        return;
-    }
+    require_ffmpeg();
     let nodes = tempfile::tempdir().unwrap();
     let probe = HardwareProbe::new(
         PathBuf::from("ffmpeg"),
@@ -1158,10 +1155,7 @@ fn check_progressive_burn_in(facts: &SourceFacts, input: &Path, subtitle_index: 
 
 #[test]
 fn burn_in_end_to_end() {
-    if !have_ffmpeg() {
-        eprintln!("ffmpeg missing: skipped");
-        return;
-    }
+    require_ffmpeg();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     // Subtitle files with cues at 2-4 s and 6-7 s; the SubRip one in a name that needs
@@ -1259,10 +1253,7 @@ fn burn_in_end_to_end() {
 /// mapping off, left in its HDR transfer).
 #[test]
 fn software_tonemap_end_to_end() {
-    if !have_ffmpeg() {
-        eprintln!("ffmpeg missing: skipped");
-        return;
-    }
+    require_ffmpeg();
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("hdr10.mkv");
     run(Command::new("ffmpeg")
