@@ -21,7 +21,9 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
 
 use crate::auth::{from_ms, to_ms, user_exists, UserId};
-use crate::store::{IdFilter, ItemId, ItemKind, MediaType, QueryResult, Store, StoreError};
+use crate::store::{
+    IdFilter, IdHash, IdMap, ItemId, ItemKind, MediaType, QueryResult, Store, StoreError,
+};
 
 pub use rules::{apply_play_state, PlayClass, PlayableItem, ResumeRules, TICKS_PER_SECOND};
 pub use suggestions::{suggestion_query, suggestions, SuggestionQuery};
@@ -251,8 +253,8 @@ pub fn get_many(
     conn: &Connection,
     user: UserId,
     items: &[ItemId],
-) -> UserDataResult<HashMap<ItemId, UserItemData>> {
-    let mut out: HashMap<ItemId, UserItemData> = items
+) -> UserDataResult<IdMap<UserItemData>> {
+    let mut out: IdMap<UserItemData> = items
         .iter()
         .map(|id| (*id, UserItemData::new(*id)))
         .collect();
@@ -672,8 +674,8 @@ pub fn folder_play_states(
     conn: &Connection,
     user: UserId,
     folders: &[ItemId],
-) -> UserDataResult<HashMap<ItemId, FolderPlayState>> {
-    let mut out: HashMap<ItemId, FolderPlayState> = folders
+) -> UserDataResult<IdMap<FolderPlayState>> {
+    let mut out: IdMap<FolderPlayState> = folders
         .iter()
         .map(|id| (*id, FolderPlayState::default()))
         .collect();
@@ -818,10 +820,13 @@ pub struct UserDataCache {
     inner: std::sync::Mutex<CachedUserData>,
 }
 
+/// A cached item's data and the (user, content) generations it was read under.
+type CachedEntry = ((u64, u64), UserItemData);
+
 #[derive(Debug, Default)]
 struct CachedUserData {
-    generations: HashMap<UserId, u64>,
-    entries: HashMap<(UserId, ItemId), ((u64, u64), UserItemData)>,
+    generations: HashMap<UserId, u64, IdHash>,
+    entries: HashMap<(UserId, ItemId), CachedEntry, IdHash>,
 }
 
 /// At most this many (user, item) entries are kept.
@@ -934,18 +939,14 @@ impl<'a> UserData<'a> {
     }
 
     /// See [`get_many`].
-    pub fn get_many(
-        &self,
-        user: UserId,
-        items: &[ItemId],
-    ) -> UserDataResult<HashMap<ItemId, UserItemData>> {
+    pub fn get_many(&self, user: UserId, items: &[ItemId]) -> UserDataResult<IdMap<UserItemData>> {
         let Some(cache) = self.cache else {
             return self.store.read(|c| get_many(c, user, items));
         };
         // Generations read before the data: data read after a write is filed under the
         // generations before it, which that write has moved on from.
         let generations = cache.generations(self.store, user);
-        let mut out = HashMap::with_capacity(items.len());
+        let mut out = IdMap::with_capacity_and_hasher(items.len(), IdHash);
         let mut missing = Vec::new();
         if let Ok(c) = cache.inner.lock() {
             for id in items {
@@ -1082,7 +1083,7 @@ impl<'a> UserData<'a> {
         &self,
         user: UserId,
         folders: &[ItemId],
-    ) -> UserDataResult<HashMap<ItemId, FolderPlayState>> {
+    ) -> UserDataResult<IdMap<FolderPlayState>> {
         self.store.read(|c| folder_play_states(c, user, folders))
     }
 

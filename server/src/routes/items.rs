@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use hyper::{Response, StatusCode};
 use jellyfin_core::auth::{visible_library_ids, AuthContext, User};
 use jellyfin_core::store::{
-    self, IdFilter, ItemId, ItemKind, ItemQuery, ItemRecord, LibraryKind, MediaType, SortBy,
-    SortOrder,
+    self, IdFilter, IdHash, IdMap, ItemId, ItemKind, ItemQuery, ItemRecord, LibraryKind, MediaType,
+    SortBy, SortOrder,
 };
 use jellyfin_core::userdata::{ResumeQuery, UserItemData};
 use serde_json::{json as json_value, Value};
@@ -116,22 +116,17 @@ fn user_views(
     server: &Server,
     user: &User,
     items: &[(ItemId, bool)],
-) -> Result<HashMap<ItemId, UserDataView>, Error> {
+) -> Result<IdMap<UserDataView>, Error> {
     let lib = server.library();
     let ids: Vec<ItemId> = items.iter().map(|(id, _)| *id).collect();
-    let data: HashMap<ItemId, UserItemData> = lib
-        .user_data()
-        .get_many(user.id, &ids)
-        .map_err(core)?
-        .into_iter()
-        .collect();
+    let data = lib.user_data().get_many(user.id, &ids).map_err(core)?;
     let folders: Vec<ItemId> = items
         .iter()
         .filter(|(_, folder)| *folder)
         .map(|(id, _)| *id)
         .collect();
     let folder_states = if folders.is_empty() {
-        HashMap::new()
+        IdMap::default()
     } else {
         lib.user_data()
             .folder_play_states(user.id, &folders)
@@ -434,7 +429,7 @@ pub fn dto_array(
         can_download: user.policy.enable_content_downloading,
         generation,
     };
-    let mut found: HashMap<ItemId, Fragment> = HashMap::with_capacity(ids.len());
+    let mut found: IdMap<Fragment> = IdMap::with_capacity_and_hasher(ids.len(), IdHash);
     let mut missing = Vec::new();
     for id in ids {
         match server.fragments().get(&key(*id)) {
