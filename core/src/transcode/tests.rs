@@ -457,13 +457,10 @@ fn idle_jobs_are_reaped() {
     assert!(transcoder.running_pids().is_empty());
 }
 
-/// Past the limit of running ffmpegs a new session is refused; stopping one frees a place.
-/// The input is a FIFO nobody writes to, so the first job runs until it is killed.
-#[test]
-fn job_limit_counts_running_ffmpegs() {
-    require_ffmpeg();
-    let tmp = tempfile::tempdir().unwrap();
-    let fifo = tmp.path().join("never.ts");
+/// An "MP3" in `dir` that is a FIFO nobody writes to, and its facts: a job reading it runs
+/// until it is killed.
+fn endless_source(dir: &Path) -> (PathBuf, SourceFacts) {
+    let fifo = dir.join("never.ts");
     let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     // SAFETY: mkfifo(3) on a NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
@@ -472,6 +469,16 @@ fn job_limit_counts_running_ffmpegs() {
         streams: vec![audio(0, "mp3", 2)],
         ..SourceFacts::default()
     };
+    (fifo, facts)
+}
+
+/// Past the limit of running ffmpegs a new session is refused; stopping one frees a place.
+/// The input is a FIFO nobody writes to, so the first job runs until it is killed.
+#[test]
+fn job_limit_counts_running_ffmpegs() {
+    require_ffmpeg();
+    let tmp = tempfile::tempdir().unwrap();
+    let (fifo, facts) = endless_source(tmp.path());
     let output = HlsOutput::choose(fifo, 600_000_000, &facts, &browser_request());
     let mut config = TranscodeConfig::new(tmp.path());
     config.max_jobs = 1;
@@ -1235,15 +1242,7 @@ fn progressive_jobs_are_supervised() {
     use std::io::Read;
     require_ffmpeg();
     let tmp = tempfile::tempdir().unwrap();
-    let fifo = tmp.path().join("never.ts");
-    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-    // SAFETY: mkfifo(3) on a NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-    let facts = SourceFacts {
-        is_audio: true,
-        streams: vec![audio(0, "mp3", 2)],
-        ..SourceFacts::default()
-    };
+    let (fifo, facts) = endless_source(tmp.path());
     let output = ProgressiveOutput::choose_with(
         fifo.clone(),
         600_000_000,

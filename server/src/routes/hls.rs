@@ -123,8 +123,12 @@ pub(crate) fn job_key(ctx: &Ctx, record: &ItemRecord) -> JobKey {
 }
 
 /// What the request's job outputs, from the stored source (its path only from the store): the
-/// item, or its alternate version `MediaSourceId`.
-fn output(server: &Server, ctx: &Ctx, id: &str) -> Result<(ItemRecord, HlsOutput), Error> {
+/// item, or its alternate version `MediaSourceId`; with the encoder setup it was chosen under.
+fn output(
+    server: &Server,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<(ItemRecord, HlsOutput, EncoderSetup), Error> {
     let c = caller(server, ctx, None)?;
     let item = visible_item(server, &c.user, item_id(id)?)?;
     let record = media_source_record(server, ctx, &item)?;
@@ -137,7 +141,7 @@ fn output(server: &Server, ctx: &Ctx, id: &str) -> Result<(ItemRecord, HlsOutput
     let setup = encoder_setup(server.library());
     let request = hls_request(&ctx.query);
     let out = HlsOutput::choose_with(path.into(), duration, &facts, &request, &setup);
-    Ok((record, out))
+    Ok((record, out, setup))
 }
 
 /// The request's query, re-encoded, without the per-segment keys.
@@ -185,7 +189,7 @@ fn playlist(ctx: &Ctx, text: String) -> Response<Body> {
 /// `main.m3u8` with the same query, with the text subtitle streams as a `SUBTITLES` group
 /// when the request delivers subtitles in the manifest.
 pub fn master(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Body>, Error> {
-    let (record, out) = output(server, ctx, id)?;
+    let (record, out, _) = output(server, ctx, id)?;
     let subtitles = if out.video.is_some() {
         manifest_subtitles(server, ctx, &record)?
     } else {
@@ -283,7 +287,7 @@ pub fn subtitle_m3u8(
 
 /// `GET /Videos/{id}/main.m3u8` (and `/Audio/`): every segment of the duration, VOD.
 pub fn main_playlist(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Body>, Error> {
-    let (_, out) = output(server, ctx, id)?;
+    let (_, out, _) = output(server, ctx, id)?;
     Ok(playlist(
         ctx,
         media_playlist(&out, "main", &echoed_query(ctx)),
@@ -300,15 +304,21 @@ pub async fn segment(
 ) -> Result<Response<Body>, Error> {
     let (number, ext) = file.rsplit_once('.').ok_or(Error::NotFound)?;
     let n: i64 = number.parse().map_err(|_| Error::NotFound)?;
-    let (record, out) = output(server, ctx, id)?;
+    let (record, out, setup) = output(server, ctx, id)?;
     if !ext.eq_ignore_ascii_case(out.format.extension()) {
         return Err(Error::NotFound);
     }
     let key = job_key(ctx, &record);
     let library = server.library().clone();
     let bytes = tokio::task::spawn_blocking(move || {
-        apply_throttling(&library);
-        library.transcoder().segment(&key, &out, n)
+        // The encoding configuration's throttling (Jellyfin's defaults: off, 180 s), as read
+        // for this request's output.
+        let transcoder = library.transcoder();
+        let wanted = setup.options.throttle();
+        if transcoder.throttling() != wanted {
+            transcoder.set_throttling(wanted);
+        }
+        transcoder.segment(&key, &out, n)
     })
     .await
     .map_err(|e| Error::Io(std::io::Error::other(e)))??;
@@ -317,30 +327,6 @@ pub async fn segment(
         SegmentFormat::Fmp4 => "video/mp4",
     };
     Ok(no_cache(ctx, bytes.into(), content_type))
-}
-
-/// Applies the `encoding` configuration's `EnableThrottling` and `ThrottleDelaySeconds`
-/// (Jellyfin's defaults: off, 180 s) to the transcoder (blocking: reads the section).
-fn apply_throttling(library: &MediaLibrary) {
-    let section = encoding_section(library);
-    let get = |key: &str| {
-        section
-            .as_object()
-            .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
-            .map(|(_, v)| v.clone())
-    };
-    let enabled = get("EnableThrottling")
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
-    let delay = get("ThrottleDelaySeconds")
-        .and_then(|v| v.as_u64())
-        .filter(|d| *d > 0)
-        .unwrap_or(180);
-    let wanted = enabled.then(|| std::time::Duration::from_secs(delay));
-    let transcoder = library.transcoder();
-    if transcoder.throttling() != wanted {
-        transcoder.set_throttling(wanted);
-    }
 }
 
 /// `DELETE /Videos/ActiveEncodings?deviceId=&playSessionId=`: kills the matching jobs; 204.

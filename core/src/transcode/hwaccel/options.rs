@@ -65,6 +65,10 @@ pub struct EncodingOptions {
     pub encoding_thread_count: i32,
     /// `AllowHevcEncoding` (default false).
     pub allow_hevc_encoding: bool,
+    /// `EnableThrottling` (default false).
+    pub enable_throttling: bool,
+    /// `ThrottleDelaySeconds` (default 180; zero or less reads as the default).
+    pub throttle_delay_seconds: u64,
 }
 
 impl Default for EncodingOptions {
@@ -98,6 +102,8 @@ impl Default for EncodingOptions {
             encoder_preset: None,
             encoding_thread_count: -1,
             allow_hevc_encoding: false,
+            enable_throttling: false,
+            throttle_delay_seconds: 180,
         }
     }
 }
@@ -231,7 +237,20 @@ impl EncodingOptions {
                 .filter(|s| s != "auto"),
             encoding_thread_count: int("EncodingThreadCount", d.encoding_thread_count),
             allow_hevc_encoding: flag("AllowHevcEncoding", d.allow_hevc_encoding),
+            enable_throttling: flag("EnableThrottling", d.enable_throttling),
+            throttle_delay_seconds: get("ThrottleDelaySeconds")
+                .and_then(integer)
+                .and_then(|n| u64::try_from(n).ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(d.throttle_delay_seconds),
         }
+    }
+
+    /// How far ahead of the player a job may encode before it is paused (`None`: no
+    /// throttling), from `EnableThrottling` and `ThrottleDelaySeconds`.
+    pub fn throttle(&self) -> Option<std::time::Duration> {
+        self.enable_throttling
+            .then(|| std::time::Duration::from_secs(self.throttle_delay_seconds))
     }
 
     /// Whether `codec` (`h264`, `hevc`...) is in `HardwareDecodingCodecs`.

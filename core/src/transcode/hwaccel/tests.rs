@@ -75,6 +75,22 @@ fn options_are_read_leniently_with_jellyfin_defaults() {
             !o.enable_hardware_encoding
         }),
         (json!({"H264Crf": "19"}), |o| o.h264_crf == 19),
+        (json!({}), |o| o.throttle().is_none()),
+        (json!({"EnableThrottling": true}), |o| {
+            o.throttle() == Some(Duration::from_secs(180))
+        }),
+        (
+            json!({"enablethrottling": "true", "ThrottleDelaySeconds": 30}),
+            |o| o.throttle() == Some(Duration::from_secs(30)),
+        ),
+        (
+            json!({"EnableThrottling": true, "ThrottleDelaySeconds": 0}),
+            |o| o.throttle() == Some(Duration::from_secs(180)),
+        ),
+        (
+            json!({"EnableThrottling": false, "ThrottleDelaySeconds": 30}),
+            |o| o.throttle().is_none(),
+        ),
         (json!({"H264Crf": 19.5}), |o| o.h264_crf == 23),
         (
             json!({"TonemappingDesat": 0.5, "TonemappingPeak": "400"}),
