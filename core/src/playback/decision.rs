@@ -148,23 +148,17 @@ pub struct EncoderSupport {
     pub allow_av1_encoding: bool,
 }
 
-impl EncoderSupport {
-    /// Reads `AllowHevcEncoding` and `AllowAv1Encoding` from the `encoding` configuration
-    /// section (missing or unreadable keys: off).
-    pub fn from_encoding_options(section: &serde_json::Value) -> Self {
-        let flag = |key: &str| {
-            section
-                .as_object()
-                .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
-                .and_then(|(_, v)| v.as_bool())
-                .unwrap_or(false)
-        };
+impl From<&crate::transcode::EncodingOptions> for EncoderSupport {
+    /// `AllowHevcEncoding` and `AllowAv1Encoding` of the `encoding` configuration.
+    fn from(options: &crate::transcode::EncodingOptions) -> Self {
         Self {
-            allow_hevc_encoding: flag("AllowHevcEncoding"),
-            allow_av1_encoding: flag("AllowAv1Encoding"),
+            allow_hevc_encoding: options.allow_hevc_encoding,
+            allow_av1_encoding: options.allow_av1_encoding,
         }
     }
+}
 
+impl EncoderSupport {
     fn can_encode_video(&self, codec: &str, protocol: StreamProtocol) -> bool {
         match codec.to_ascii_lowercase().as_str() {
             "h264" => true,

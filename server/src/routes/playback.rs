@@ -10,6 +10,7 @@ use jellyfin_core::playback::{
     SourceFacts,
 };
 use jellyfin_core::store::{self, ItemRecord};
+use jellyfin_core::transcode::EncodingOptions;
 use serde_json::{json as json_value, Value};
 
 use super::items::{caller, item_id, visible_item};
@@ -137,14 +138,9 @@ pub fn playback_info(server: &Server, ctx: &Ctx, id: &str) -> Result<Response<Bo
         remuxing: policy.enable_playback_remuxing,
     };
     let (options, wanted_source) = options(ctx, &body, permissions);
-    let encoder = server
-        .library()
-        .settings()
-        .section("encoding")
-        .ok()
-        .flatten()
-        .map(|s| EncoderSupport::from_encoding_options(&s))
-        .unwrap_or_default();
+    let encoder = EncoderSupport::from(&EncodingOptions::from_json(&super::hls::encoding_section(
+        server.library(),
+    )));
 
     let mut alternates: Vec<ItemRecord> = Vec::new();
     if let Some(primary) = item.id {

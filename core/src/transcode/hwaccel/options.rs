@@ -65,6 +65,8 @@ pub struct EncodingOptions {
     pub encoding_thread_count: i32,
     /// `AllowHevcEncoding` (default false).
     pub allow_hevc_encoding: bool,
+    /// `AllowAv1Encoding` (default false).
+    pub allow_av1_encoding: bool,
     /// `EnableThrottling` (default false).
     pub enable_throttling: bool,
     /// `ThrottleDelaySeconds` (default 180; zero or less reads as the default).
@@ -102,6 +104,7 @@ impl Default for EncodingOptions {
             encoder_preset: None,
             encoding_thread_count: -1,
             allow_hevc_encoding: false,
+            allow_av1_encoding: false,
             enable_throttling: false,
             throttle_delay_seconds: 180,
         }
@@ -237,6 +240,7 @@ impl EncodingOptions {
                 .filter(|s| s != "auto"),
             encoding_thread_count: int("EncodingThreadCount", d.encoding_thread_count),
             allow_hevc_encoding: flag("AllowHevcEncoding", d.allow_hevc_encoding),
+            allow_av1_encoding: flag("AllowAv1Encoding", d.allow_av1_encoding),
             enable_throttling: flag("EnableThrottling", d.enable_throttling),
             throttle_delay_seconds: get("ThrottleDelaySeconds")
                 .and_then(integer)

@@ -76,6 +76,9 @@ fn options_are_read_leniently_with_jellyfin_defaults() {
         }),
         (json!({"H264Crf": "19"}), |o| o.h264_crf == 19),
         (json!({}), |o| o.throttle().is_none()),
+        (json!({"AllowAv1Encoding": true}), |o| {
+            o.allow_av1_encoding && !o.allow_hevc_encoding
+        }),
         (json!({"EnableThrottling": true}), |o| {
             o.throttle() == Some(Duration::from_secs(180))
         }),
